@@ -9,5 +9,6 @@ int run_extract(int argc, char** argv);
 int run_info(int argc, char** argv);
 int run_verify(int argc, char** argv);
 int run_testimage(int argc, char** argv);
+int run_serve(int argc, char** argv);
 
 }  // namespace chunkbench::cli

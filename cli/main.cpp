@@ -21,6 +21,7 @@ const Command kCommands[] = {
     {"info", chunkbench::cli::run_info, "show an index's chunks, dedup, and what seeds/stores cover"},
     {"verify", chunkbench::cli::run_verify, "check every chunk of a local store"},
     {"testimage", chunkbench::cli::run_testimage, "generate deterministic test images (v1 and next version)"},
+    {"serve", chunkbench::cli::run_serve, "serve a directory over HTTPS, h2 and HTTP/1.1 (chunk stores, images)"},
 };
 
 void usage(FILE* out) {

@@ -1,0 +1,128 @@
+// chunkbench serve: the embedded TLS chunk-store server (h2 + HTTP/1.1 on one port).
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <span>
+#include <sstream>
+
+#include "args.hpp"
+#include "chunkbench/error.hpp"
+#include "chunkbench/fd.hpp"
+#include "chunkbench/server/server.hpp"
+#include "commands.hpp"
+
+namespace chunkbench::cli {
+namespace {
+
+double get_probability(const Args& a, const std::string& name) {
+  auto v = a.maybe(name);
+  if (!v) return 0;
+  char* end = nullptr;
+  errno = 0;
+  double p = std::strtod(v->c_str(), &end);
+  if (v->empty() || *end != 0 || errno != 0 || !(p >= 0 && p <= 1))
+    throw Error(Errc::usage, "serve: --" + name + " must be a probability in [0, 1], got '" + *v + "'");
+  return p;
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  write_file_atomic(path, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+}
+
+}  // namespace
+
+int run_serve(int argc, char** argv) {
+  Args a("serve", "--root DIR [--listen ADDR:PORT] [--cert F --key F | --ca-out F] [OPTIONS]",
+         "Serve DIR over HTTPS on one port; ALPN picks h2 (nghttp2) or http/1.1 (http-parser), both in front of\n"
+         "the same file service: GET and HEAD, one byte Range (206/416), ETag, Last-Modified; paths may not\n"
+         "leave DIR ('..', absolute paths and escaping symlinks are refused). Without --cert/--key a CA and a\n"
+         "server certificate for 127.0.0.1/::1/localhost are generated and the CA is written to --ca-out, so\n"
+         "clients keep verification on. Live counters: GET /.well-known/chunkbench-stats (JSON).\n"
+         "SIGINT/SIGTERM stop the server cleanly (h2 GOAWAY, --stats written).");
+  a.option("root", 'r', "DIR", "directory to serve (required)")
+      .option("listen", 'l', "ADDR:PORT", "address to listen on; port 0 picks a free port (default 127.0.0.1:0)")
+      .option("cert", 0, "FILE", "PEM certificate chain (with --key)")
+      .option("key", 0, "FILE", "PEM private key (with --cert)")
+      .option("ca-out", 0, "FILE", "where the generated CA certificate goes (default $TMPDIR/chunkbench-ca-PID.pem)")
+      .option("port-file", 0, "FILE", "write the bound port here once listening (for --listen ...:0)")
+      .option("protocols", 0, "LIST", "ALPN protocols offered, preferred first (default h2,http/1.1)")
+      .option("threads", 't', "N", "event loops on SO_REUSEPORT sockets (default 1)")
+      .option("max-concurrent-streams", 0, "N", "h2 SETTINGS_MAX_CONCURRENT_STREAMS (default 256)")
+      .option("h2-window", 0, "BYTES", "h2 SETTINGS_INITIAL_WINDOW_SIZE (server receive side; default 65535)")
+      .option("h2-connection-window", 0, "BYTES", "h2 connection receive window (default 65535)")
+      .flag("no-rfc7540-priorities", 0, "send SETTINGS_NO_RFC7540_PRIORITIES=1: streams served one after another")
+      .option("sndbuf", 0, "BYTES", "SO_SNDBUF per connection (disables send autotuning; default unset)")
+      .option("notsent-lowat", 0, "BYTES", "TCP_NOTSENT_LOWAT per connection (default unset)")
+      .option("congestion", 0, "NAME", "TCP_CONGESTION per connection, e.g. cubic, bbr (default: system)")
+      .option("stats", 0, "FILE", "write the counters as JSON here at shutdown")
+      .option("response-delay", 0, "MS", "hold every response back MS milliseconds before its headers")
+      .option("slow-body", 0, "BYTES_PER_SEC", "pace every response body at this rate")
+      .option("fault-5xx", 0, "SUBSTRING", "answer 503 to paths containing SUBSTRING (rate: --fault-5xx-rate, default 1)")
+      .option("fault-5xx-rate", 0, "P", "probability of a 503 (for all paths unless --fault-5xx is given)")
+      .option("fault-reset-rate", 0, "P", "probability of a reset half-way through a body (h2 RST_STREAM, h1 TCP RST)")
+      .option("fault-stall-rate", 0, "P", "probability that a body stops half-way and the stream stays silent")
+      .option("fault-corrupt-rate", 0, "P", "probability that one body byte is flipped (length unchanged)")
+      .option("fault-seed", 0, "N", "seed of the fault draws (default 1; reproducible with --threads 1)")
+      .flag("quiet", 'q', "print nothing but errors");
+  if (!a.parse(argc, argv)) return 0;
+  a.expect_positionals({});
+
+  server::Options o;
+  o.root = a.get("root");
+  o.listen = a.get("listen", o.listen);
+  o.cert_file = a.get("cert");
+  o.key_file = a.get("key");
+  o.ca_out = a.get("ca-out");
+  if (a.has("protocols")) o.protocols = split_list(a.get("protocols"));
+  o.threads = static_cast<unsigned>(a.get_int("threads", 1, 1, 256));
+  o.max_concurrent_streams = static_cast<std::uint32_t>(a.get_int("max-concurrent-streams", 256, 1, 1 << 20));
+  o.h2_window = static_cast<std::uint32_t>(a.get_int("h2-window", 0, 0, (1LL << 31) - 1));
+  o.h2_connection_window = static_cast<std::uint32_t>(a.get_int("h2-connection-window", 0, 0, (1LL << 31) - 1));
+  o.no_rfc7540_priorities = a.has("no-rfc7540-priorities");
+  o.sndbuf = static_cast<int>(a.get_int("sndbuf", 0, 0, 1 << 30));
+  o.notsent_lowat = static_cast<int>(a.get_int("notsent-lowat", 0, 0, 1 << 30));
+  o.congestion = a.get("congestion");
+  o.faults.response_delay_ms = static_cast<std::uint32_t>(a.get_int("response-delay", 0, 0, 3'600'000));
+  o.faults.slow_body_bps = static_cast<std::uint64_t>(a.get_int("slow-body", 0, 0, 1LL << 40));
+  o.faults.fail_path_substring = a.get("fault-5xx");
+  o.faults.fail_rate = get_probability(a, "fault-5xx-rate");
+  o.faults.reset_rate = get_probability(a, "fault-reset-rate");
+  o.faults.stall_rate = get_probability(a, "fault-stall-rate");
+  o.faults.corrupt_rate = get_probability(a, "fault-corrupt-rate");
+  o.faults.seed = static_cast<std::uint64_t>(a.get_int("fault-seed", 1, 0, (1LL << 62)));
+  const bool quiet = a.has("quiet");
+  const std::string stats_file = a.get("stats");
+  const std::string port_file = a.get("port-file");
+
+  server::Server srv(o);
+  if (!quiet) {
+    std::string protocols;
+    for (const auto& p : o.protocols) protocols += (protocols.empty() ? "" : ",") + p;
+    std::printf("chunkbench serve: listening on %s (root %s, protocols %s, threads %u)\n", srv.url().c_str(),
+                o.root.c_str(), protocols.c_str(), o.threads);
+    if (!srv.ca_file().empty())
+      std::printf("chunkbench serve: CA certificate %s (clients: curl --cacert, chunkbench extract --ca)\n",
+                  srv.ca_file().c_str());
+    std::fflush(stdout);
+  }
+  // Written after the CA, so a client that sees the port can already trust the certificate.
+  if (!port_file.empty()) write_text(port_file, std::to_string(srv.port()) + "\n");
+  srv.run(true);
+  if (!stats_file.empty()) write_text(stats_file, srv.stats_json());
+  if (!quiet) {
+    std::printf("chunkbench serve: stopped\n");
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace chunkbench::cli

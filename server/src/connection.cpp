@@ -1,0 +1,165 @@
+#include "connection.hpp"
+
+#include <openssl/err.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include "chunkbench/error.hpp"
+#include "event_loop.hpp"
+
+namespace chunkbench::server {
+
+Connection::Connection(Loop& loop, std::uint64_t id, Fd fd) : loop_(loop), id_(id), fd_(std::move(fd)) {
+  ssl_.reset(SSL_new(loop_.tls().ctx.get()));
+  if (!ssl_ || SSL_set_fd(ssl_.get(), fd_.get()) != 1) throw Error(Errc::io, "SSL_new: " + ssl_error_text());
+  SSL_set_accept_state(ssl_.get());
+}
+
+Connection::~Connection() {
+  if (opened_) loop_.context().stats.connection_closed();
+}
+
+void Connection::schedule(Clock::time_point when, std::uint64_t token) { loop_.schedule(id_, when, token); }
+
+void Connection::on_events(std::uint32_t) {
+  if (closed_) return;
+  if (!session_ && !handshake()) return;
+  progress();
+}
+
+void Connection::on_timer(std::uint64_t token) {
+  if (closed_ || !session_) return;
+  session_->on_timer(token);
+  progress();
+}
+
+bool Connection::handshake() {
+  ERR_clear_error();
+  int rv = SSL_do_handshake(ssl_.get());
+  if (rv != 1) {
+    int err = SSL_get_error(ssl_.get(), rv);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return false;  // edge-triggered: wait
+    loop_.context().stats.handshake_failed();
+    tls_broken_ = true;
+    ERR_clear_error();
+    close(false);
+    return false;
+  }
+  const unsigned char* alpn = nullptr;
+  unsigned int alpn_len = 0;
+  SSL_get0_alpn_selected(ssl_.get(), &alpn, &alpn_len);
+  Protocol proto;
+  if (alpn_len == 2 && std::memcmp(alpn, "h2", 2) == 0) {
+    proto = Protocol::h2;
+    session_ = make_h2_session(loop_.context(), *this);
+  } else if (loop_.tls().h1_enabled) {
+    proto = Protocol::h1;  // "http/1.1" or a client without ALPN
+    session_ = make_h1_session(loop_.context(), *this);
+  } else {
+    loop_.context().stats.handshake_failed();  // h2-only server, client cannot speak h2
+    close(false);
+    return false;
+  }
+  loop_.context().stats.connection_opened(proto);
+  opened_ = true;
+  session_->start();
+  return true;
+}
+
+// Edge-triggered: read until TLS wants more bytes, write until TLS wants the socket, and repeat while
+// the session's state allows more of either, so no readiness edge is ever left unconsumed.
+void Connection::progress() {
+  for (;;) {
+    read_input();
+    if (closed_) return;
+    if (!flush()) return;
+    if (blocked_.empty()) {
+      if (session_->wants_abort()) return close(true);
+      if (session_->finished()) return close(false);
+    }
+    if (read_paused_ && session_->wants_read()) continue;
+    return;
+  }
+}
+
+void Connection::read_input() {
+  read_paused_ = false;
+  std::uint8_t* buf = loop_.read_buffer();
+  while (session_->wants_read()) {
+    ERR_clear_error();
+    int n = SSL_read(ssl_.get(), buf, static_cast<int>(Loop::kReadBuffer));
+    if (n > 0) {
+      if (!session_->on_input(buf, static_cast<std::size_t>(n))) return close(false);
+      continue;
+    }
+    int err = SSL_get_error(ssl_.get(), n);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return;
+    // The peer closed (close_notify or plain EOF) or the TLS stream broke: nobody is left to answer.
+    if (err != SSL_ERROR_ZERO_RETURN) tls_broken_ = true;
+    ERR_clear_error();
+    return close(false);
+  }
+  read_paused_ = true;
+}
+
+bool Connection::write_failed(int rv) {
+  int err = SSL_get_error(ssl_.get(), rv);
+  if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) return true;  // wait for the next edge
+  tls_broken_ = true;
+  ERR_clear_error();
+  close(false);
+  return false;
+}
+
+bool Connection::flush() {
+  for (;;) {
+    if (!blocked_.empty()) {
+      ERR_clear_error();
+      int rv = SSL_write(ssl_.get(), blocked_.data(), static_cast<int>(blocked_.size()));
+      if (rv <= 0) return write_failed(rv);
+      blocked_.clear();
+      continue;
+    }
+    OutBuffer& out = loop_.scratch();
+    out.clear();
+    if (!session_->produce(out)) {
+      close(false);
+      return false;
+    }
+    if (out.empty()) return true;
+    ERR_clear_error();
+    int rv = SSL_write(ssl_.get(), out.data(), static_cast<int>(out.size()));
+    if (rv > 0) continue;  // without partial-write mode SSL_write takes everything or nothing
+    // TLS may already hold part of it; the retry must present the same bytes, so keep our own copy.
+    blocked_.assign(out.data(), out.data() + out.size());
+    return write_failed(rv);
+  }
+}
+
+void Connection::shutdown() {
+  if (closed_) return;
+  if (session_) {
+    session_->shutdown();
+    flush();
+  }
+  close(false);
+}
+
+void Connection::close(bool reset) {
+  if (closed_) return;
+  closed_ = true;
+  if (reset) {
+    // SO_LINGER 0: close() sends RST, which is what "connection reset mid-body" means to a client.
+    linger lg{1, 0};
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  } else if (session_ && !tls_broken_) {
+    ERR_clear_error();
+    SSL_shutdown(ssl_.get());  // best effort close_notify; never wait for the peer's
+    ERR_clear_error();
+  }
+  ssl_.reset();
+  fd_.reset();
+}
+
+}  // namespace chunkbench::server

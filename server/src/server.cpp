@@ -1,0 +1,106 @@
+#include "chunkbench/server/server.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+
+#include <mutex>
+#include <thread>
+
+#include "chunkbench/error.hpp"
+#include "event_loop.hpp"
+#include "listener.hpp"
+
+namespace chunkbench::server {
+
+struct Server::Impl {
+  Options opt;
+  Stats stats;
+  std::unique_ptr<TlsContext> tls;
+  std::unique_ptr<FileService> files;
+  std::vector<std::unique_ptr<Loop>> loops;
+  Endpoint ep;
+  std::uint16_t port = 0;
+};
+
+Server::Server(Options options) : impl_(std::make_unique<Impl>()) {
+  Impl& s = *impl_;
+  s.opt = std::move(options);
+  if (s.opt.root.empty()) throw Error(Errc::usage, "serve: --root is required");
+  if (s.opt.threads < 1 || s.opt.threads > 256) throw Error(Errc::usage, "serve: --threads must be in [1, 256]");
+  for (double p : {s.opt.faults.fail_rate, s.opt.faults.reset_rate, s.opt.faults.stall_rate, s.opt.faults.corrupt_rate})
+    if (!(p >= 0 && p <= 1)) throw Error(Errc::usage, "serve: fault rates are probabilities in [0, 1]");
+  s.ep = parse_endpoint(s.opt.listen);
+  s.files = std::make_unique<FileService>(s.opt.root, s.stats);
+  s.tls = make_tls_context(s.opt);
+  // Port 0: the first socket picks a port, the others (SO_REUSEPORT) join it.
+  Endpoint ep = s.ep;
+  const bool reuseport = s.opt.threads > 1;
+  for (unsigned i = 0; i < s.opt.threads; ++i) {
+    Fd fd = listen_on(ep, s.opt, reuseport);
+    if (i == 0) {
+      s.port = bound_port(fd.get());
+      ep = parse_endpoint((ep.addr.ss_family == AF_INET6 ? "[" + ep.host + "]" : ep.host) + ":" +
+                          std::to_string(s.port));
+    }
+    s.loops.push_back(std::make_unique<Loop>(s.opt, *s.files, s.stats, *s.tls, i, std::move(fd)));
+  }
+}
+
+Server::~Server() = default;
+
+std::uint16_t Server::port() const { return impl_->port; }
+
+std::string Server::url() const {
+  const auto& ep = impl_->ep;
+  std::string host = ep.addr.ss_family == AF_INET6 ? "[" + ep.host + "]" : ep.host;
+  return "https://" + host + ":" + std::to_string(impl_->port) + "/";
+}
+
+const std::string& Server::ca_file() const { return impl_->tls->ca_file; }
+
+std::string Server::stats_json() const { return impl_->stats.to_json(); }
+
+void Server::stop() {
+  for (auto& l : impl_->loops) l->stop();
+}
+
+void Server::run(bool handle_signals) {
+  Fd sigfd;
+  if (handle_signals) {
+    // Blocked before any loop thread starts, so every thread inherits the mask and only the signalfd
+    // in loop 0 sees SIGINT/SIGTERM; the shutdown then runs in ordinary code, not a handler.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) throw Error(Errc::io, "pthread_sigmask failed");
+    sigfd.reset(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+    if (!sigfd) throw_errno("signalfd");
+    impl_->loops[0]->watch_signals(sigfd.get(), [this] { stop(); });
+  }
+  std::vector<std::thread> threads;
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  for (std::size_t i = 1; i < impl_->loops.size(); ++i)
+    threads.emplace_back([&, i] {
+      try {
+        impl_->loops[i]->run();
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        failure = std::current_exception();
+        stop();
+      }
+    });
+  try {
+    impl_->loops[0]->run();
+  } catch (...) {
+    std::lock_guard lock(failure_mutex);
+    failure = std::current_exception();
+    stop();
+  }
+  for (auto& t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace chunkbench::server
