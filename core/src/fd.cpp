@@ -81,16 +81,20 @@ std::vector<std::uint8_t> read_whole_file(const std::string& path) {
   return data;
 }
 
-std::string temp_name_beside(const std::string& path, const std::string& tag) {
-  auto slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
-  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+std::string random_token() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static const char* hex = "0123456789abcdef";
   std::string rnd;
   std::uint64_t r = rng();
   for (int i = 0; i < 12; ++i, r >>= 4) rnd.push_back(hex[r & 15]);
-  return dir + "." + base + "." + tag + rnd;
+  return rnd;
+}
+
+std::string temp_name_beside(const std::string& path, const std::string& tag) {
+  auto slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  return dir + "." + base + "." + tag + random_token();
 }
 
 void write_file_atomic(const std::string& path, std::span<const std::uint8_t> data, int mode) {

@@ -40,6 +40,8 @@ void write_full(int fd, std::span<const std::uint8_t> buf, const std::string& pa
 std::vector<std::uint8_t> read_whole_file(const std::string& path);
 // Writes via a temporary name in the same directory, fsyncs nothing (chunks are re-verifiable), renames.
 void write_file_atomic(const std::string& path, std::span<const std::uint8_t> data, int mode = 0644);
+// 12 random lowercase hex characters, for temporary names.
+std::string random_token();
 // A unique temporary name beside `path`: "<dir>/.<base>.<tag><random>".
 std::string temp_name_beside(const std::string& path, const std::string& tag);
 

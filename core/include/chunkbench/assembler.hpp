@@ -1,0 +1,46 @@
+#pragma once
+// Executes a Plan into an output file: zero runs are left sparse, seed runs are read and every
+// chunk re-hashed before it is written (a bad seed chunk falls back to the stores), store chunks
+// are fetched in one batch, decoded and verified on worker threads and written with pwrite. The
+// output is a temporary file renamed over the target only when every chunk is in place, so a
+// failure never leaves a wrong file under the output name. --in-place resumes instead.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "chunkbench/index.hpp"
+#include "chunkbench/plan.hpp"
+#include "chunkbench/seed.hpp"
+#include "chunkbench/store.hpp"
+
+namespace chunkbench {
+
+struct ExtractProgress {
+  std::uint64_t bytes_done = 0, bytes_total = 0;
+  std::uint64_t chunks_done = 0, chunks_total = 0;
+};
+
+struct ExtractOptions {
+  unsigned threads = 0;  // decode/verify/write workers; 0: one per core
+  bool in_place = false;
+  // Called at most every 200 ms, from any worker thread (serialised).
+  std::function<void(const ExtractProgress&)> progress;
+};
+
+struct ExtractStats {
+  std::uint64_t chunks_total = 0, bytes_total = 0;
+  std::uint64_t chunks_zero = 0, bytes_zero = 0;
+  std::uint64_t chunks_in_place = 0, bytes_in_place = 0;
+  std::uint64_t chunks_from_seeds = 0, bytes_from_seeds = 0;
+  std::uint64_t chunks_from_store = 0, bytes_from_store = 0;  // uncompressed bytes written
+  std::uint64_t chunks_fetched = 0, bytes_fetched = 0;        // distinct chunks and their stored (wire) size
+  std::uint64_t seed_chunks_invalid = 0;
+  std::uint64_t seeds = 0;
+  double seconds = 0;
+};
+
+ExtractStats extract(const Index& target, const std::string& output, const std::vector<Seed>& seeds, Store* store,
+                     const ExtractOptions& options);
+
+}  // namespace chunkbench

@@ -1,0 +1,25 @@
+#pragma once
+// Checks every chunk of a local store: it must decode and hash to its own name.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "chunkbench/local_store.hpp"
+
+namespace chunkbench {
+
+struct VerifyResult {
+  std::uint64_t checked = 0, bytes = 0;
+  struct Bad {
+    std::string path;
+    std::string reason;
+  };
+  std::vector<Bad> bad;
+  std::uint64_t removed = 0;
+  double seconds = 0;
+};
+
+// `repair`: delete every bad chunk so a later make or cache fill writes it anew.
+VerifyResult verify_store(LocalStore& store, DigestKind digest, unsigned threads, bool repair);
+
+}  // namespace chunkbench
