@@ -1,0 +1,65 @@
+#pragma once
+// A Mahimahi-style packet-level link emulator between two file descriptors per direction (TUN
+// devices in practice), run by one thread.
+//
+// Per direction one FIFO in a preallocated byte ring (no allocation per packet):
+//   - random loss on arrival (like mm-loss in front of the link);
+//   - drop-tail bottleneck queue bounded in bytes and/or packets;
+//   - serialisation at the rate: tx_end = max(arrival, previous tx_end) + size / rate;
+//   - propagation: release = max(tx_end + delay ± jitter, previous release), so packets stay in order.
+// With jitter 0 this is release = max(arrival + size/rate + delay, previous release + size/rate):
+// the max(arrival + delay, previous departure + size/rate) with each packet's own
+// transmission time included, as on a real wire.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "chunkbench/fd.hpp"
+#include "chunkbench/netem/scenario.hpp"
+
+namespace chunkbench::netem {
+
+struct DirectionCounters {
+  std::atomic<std::uint64_t> packets_in{0}, bytes_in{0};
+  std::atomic<std::uint64_t> packets_out{0}, bytes_out{0};
+  std::atomic<std::uint64_t> dropped_loss{0};      // random loss
+  std::atomic<std::uint64_t> dropped_queue{0};     // drop-tail queue full
+  std::atomic<std::uint64_t> dropped_overflow{0};  // emulator ring full (should stay 0: the ring is sized for rate x delay)
+  std::atomic<std::uint64_t> dropped_write{0};     // the receiving device refused the packet
+  std::atomic<std::uint64_t> ignored{0};           // not IPv4 (e.g. IPv6 router solicitations)
+  std::atomic<std::uint64_t> queue_delay_sum_ns{0}, queue_delay_max_ns{0};
+  std::atomic<std::uint64_t> queue_peak_bytes{0};
+  std::atomic<std::int64_t> release_late_max_ns{0};  // how late the thread released a packet versus its due time
+  nlohmann::json to_json() const;
+};
+
+class Emulator {
+ public:
+  // `up_in`->`up_out` carries client->server packets, `down_in`->`down_out` the reverse. For TUN
+  // devices up_in == down_out (the client's device) and down_in == up_out. Fds are borrowed.
+  Emulator(const Scenario& s, int client_fd, int server_fd, std::uint64_t seed = 0x5eed);
+  Emulator(const Emulator&) = delete;
+  Emulator& operator=(const Emulator&) = delete;
+  ~Emulator();
+
+  void start();
+  void stop();
+
+  const DirectionCounters& up() const;
+  const DirectionCounters& down() const;
+  // CPU time (user + system) consumed by the emulator thread so far, including the receiving
+  // kernel's protocol processing that a TUN write runs synchronously in this thread.
+  double thread_cpu_seconds() const;
+  nlohmann::json counters_json() const;
+  std::uint64_t ring_bytes(bool up) const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace chunkbench::netem

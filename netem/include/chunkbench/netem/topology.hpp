@@ -1,0 +1,65 @@
+#pragma once
+// Two network namespaces per run, client and server, with names unique to the run and a state file
+// that lets a later run (or `chunkbench netem cleanup`) remove them if this runner dies without
+// tearing down — SIGKILL included. The link between them is attached by a Link backend.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "chunkbench/netem/scenario.hpp"
+
+namespace chunkbench::netem {
+
+// Where runs record themselves; one "<run id>.json" per live run.
+inline constexpr const char* kStateDir = "/run/chunkbench-netem";
+// Every namespace chunkbench creates is "cbn-<runner pid>-<sequence>-{c,s}".
+inline constexpr const char* kNamePrefix = "cbn-";
+
+class Topology {
+ public:
+  static constexpr const char* kClientAddr = "10.77.0.1";
+  static constexpr const char* kServerAddr = "10.77.0.2";
+  static constexpr int kPrefixLen = 24;
+
+  // Cleans leftovers of dead runs, creates both namespaces (lo up, IPv6 off so no router
+  // solicitations cross the link) and applies the scenario's sysctls in both.
+  explicit Topology(const Scenario& s);
+  Topology(const Topology&) = delete;
+  Topology& operator=(const Topology&) = delete;
+  ~Topology();
+
+  const std::string& run_id() const { return run_id_; }
+  const std::string& client_ns() const { return client_; }
+  const std::string& server_ns() const { return server_; }
+  std::string client_path() const;
+  std::string server_path() const;
+  const Scenario& scenario() const { return scenario_; }
+  // The TCP knobs actually in effect in each namespace, read back after applying.
+  const nlohmann::json& sysctls() const { return sysctls_; }
+
+  // Kills every process left in the namespaces, deletes them and the state file. Idempotent.
+  void teardown();
+
+ private:
+  void apply_sysctls(const std::string& ns);
+
+  Scenario scenario_;
+  std::string run_id_, client_, server_, state_file_;
+  nlohmann::json sysctls_ = nlohmann::json::object();
+  bool torn_down_ = false;
+};
+
+struct CleanupReport {
+  std::vector<std::string> namespaces;  // deleted
+  std::vector<int> killed;              // pids killed inside them
+  std::vector<std::string> state_files; // removed
+};
+
+// Removes namespaces and state files of runs whose runner process is gone. With `all`, also those
+// of live runs (for an operator who knows nothing is running).
+CleanupReport cleanup_stale(bool all = false);
+// Namespaces named like chunkbench's that currently exist.
+std::vector<std::string> list_chunkbench_namespaces();
+
+}  // namespace chunkbench::netem
