@@ -1,0 +1,204 @@
+// File serving over both protocols through libcurl and the curl CLI: status codes, headers, ranges,
+// HEAD, path validation, and certificate verification against the generated CA.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "harness.hpp"
+
+using namespace cbtest;
+
+namespace {
+
+struct Proto {
+  const char* name;
+  long curl_version;   // requested
+  long negotiated;     // CURLINFO_HTTP_VERSION expected
+};
+const Proto kH2{"h2", CURL_HTTP_VERSION_2TLS, CURL_HTTP_VERSION_2_0};
+const Proto kH1{"http/1.1", CURL_HTTP_VERSION_1_1, CURL_HTTP_VERSION_1_1};
+
+class ServeHttp : public ::testing::TestWithParam<Proto> {
+ protected:
+  void SetUp() override {
+    write_file(dir / "www/store/chunk.cacnk", pattern(65536, 7));
+    write_file(dir / "www/SHA256SUMS", "abc  file\n");
+    write_file(dir / "www/empty.bin", "");
+    write_file(dir / "secret.txt", "outside the root\n");
+    std::filesystem::create_symlink(dir / "secret.txt", dir / "www/escape");
+    std::filesystem::create_symlink("store/chunk.cacnk", dir / "www/inside-link");
+    server = std::make_unique<ServeProcess>(dir / "www", std::vector<std::string>{}, dir);
+  }
+  FetchOptions opts() const {
+    FetchOptions o;
+    o.http_version = GetParam().curl_version;
+    o.ca = server->ca();
+    return o;
+  }
+  TempDir dir;
+  std::unique_ptr<ServeProcess> server;
+};
+
+TEST_P(ServeHttp, GetWholeFileWithHeaders) {
+  FetchResult r = fetch(server->url("/store/chunk.cacnk"), opts());
+  ASSERT_EQ(r.rc, CURLE_OK) << r.error;
+  EXPECT_EQ(r.http_version, GetParam().negotiated);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, pattern(65536, 7));
+  EXPECT_EQ(r.headers["content-length"], "65536");
+  EXPECT_EQ(r.headers["content-type"], "application/octet-stream");
+  EXPECT_EQ(r.headers["accept-ranges"], "bytes");
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "www/store/chunk.cacnk").c_str(), &st), 0);
+  char etag[64];
+  std::snprintf(etag, sizeof etag, "\"%llx-%llx\"", static_cast<unsigned long long>(st.st_mtim.tv_sec), 65536ULL);
+  EXPECT_EQ(r.headers["etag"], etag);
+  // Last-Modified parses back to the file's mtime.
+  EXPECT_EQ(curl_getdate(r.headers["last-modified"].c_str(), nullptr), st.st_mtim.tv_sec);
+  EXPECT_FALSE(r.headers["date"].empty());
+
+  FetchResult sums = fetch(server->url("/SHA256SUMS"), opts());
+  EXPECT_EQ(sums.headers["content-type"], "text/plain; charset=utf-8");
+  EXPECT_EQ(sums.body, "abc  file\n");
+  FetchResult empty = fetch(server->url("/empty.bin"), opts());
+  EXPECT_EQ(empty.status, 200);
+  EXPECT_EQ(empty.headers["content-length"], "0");
+  EXPECT_TRUE(empty.body.empty());
+}
+
+TEST_P(ServeHttp, ByteRanges) {
+  const std::string all = pattern(65536, 7);
+  FetchOptions o = opts();
+  o.range = "100-199";
+  FetchResult r = fetch(server->url("/store/chunk.cacnk"), o);
+  ASSERT_EQ(r.rc, CURLE_OK) << r.error;
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.body, all.substr(100, 100));
+  EXPECT_EQ(r.headers["content-range"], "bytes 100-199/65536");
+  EXPECT_EQ(r.headers["content-length"], "100");
+
+  o.range = "65000-";  // open-ended
+  r = fetch(server->url("/store/chunk.cacnk"), o);
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.body, all.substr(65000));
+  o.range = "-10";  // suffix
+  r = fetch(server->url("/store/chunk.cacnk"), o);
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.body, all.substr(65526));
+  EXPECT_EQ(r.headers["content-range"], "bytes 65526-65535/65536");
+  o.range = "65000-99999";  // end clamped to the file
+  r = fetch(server->url("/store/chunk.cacnk"), o);
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.headers["content-range"], "bytes 65000-65535/65536");
+
+  o.range = "65536-70000";  // starts past the end
+  r = fetch(server->url("/store/chunk.cacnk"), o);
+  EXPECT_EQ(r.status, 416);
+  EXPECT_EQ(r.headers["content-range"], "bytes */65536");
+  o.range = "0-1,5-6";  // several ranges: answered with the whole file, which RFC 9110 allows
+  r = fetch(server->url("/store/chunk.cacnk"), o);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.size(), 65536u);
+}
+
+TEST_P(ServeHttp, HeadHasHeadersButNoBody) {
+  FetchOptions o = opts();
+  o.head = true;
+  FetchResult r = fetch(server->url("/store/chunk.cacnk"), o);
+  ASSERT_EQ(r.rc, CURLE_OK) << r.error;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["content-length"], "65536");
+  EXPECT_TRUE(r.body.empty());
+  o.range = "0-9";
+  r = fetch(server->url("/store/chunk.cacnk"), o);
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.headers["content-length"], "10");
+  o.range.clear();
+  r = fetch(server->url("/missing"), o);
+  EXPECT_EQ(r.status, 404);
+}
+
+TEST_P(ServeHttp, MissingDirectoriesAndMethods) {
+  EXPECT_EQ(fetch(server->url("/nope.cacnk"), opts()).status, 404);
+  EXPECT_EQ(fetch(server->url("/store/"), opts()).status, 404);
+  EXPECT_EQ(fetch(server->url("/store"), opts()).status, 404);
+  EXPECT_EQ(fetch(server->url("/"), opts()).status, 404);
+  EXPECT_EQ(fetch(server->url("/store/chunk.cacnk/x"), opts()).status, 404);
+  FetchOptions o = opts();
+  o.method = "DELETE";
+  FetchResult r = fetch(server->url("/store/chunk.cacnk"), o);
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.headers["allow"], "GET, HEAD");
+  // A query string does not change which file is served.
+  EXPECT_EQ(fetch(server->url("/SHA256SUMS?x=1"), opts()).status, 200);
+}
+
+TEST_P(ServeHttp, TraversalIsRefused) {
+  FetchOptions o = opts();
+  o.path_as_is = true;  // otherwise curl itself squashes the dot segments
+  for (const char* path : {"/../secret.txt", "/store/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2fsecret.txt",
+                           "/store/..%2f..%2fsecret.txt", "//etc/passwd", "/%2fetc/passwd", "/./SHA256SUMS"}) {
+    FetchResult r = fetch(server->url(path), o);
+    ASSERT_EQ(r.rc, CURLE_OK) << path << ": " << r.error;
+    EXPECT_EQ(r.status, 400) << path;
+    EXPECT_EQ(r.body.find("outside the root"), std::string::npos) << path;
+  }
+  // A symlink pointing out of the root is refused by the kernel's RESOLVE_BENEATH; one inside works.
+  FetchResult esc = fetch(server->url("/escape"), o);
+  EXPECT_EQ(esc.status, 403);
+  EXPECT_EQ(esc.body.find("outside the root"), std::string::npos);
+  FetchResult in = fetch(server->url("/inside-link"), o);
+  EXPECT_EQ(in.status, 200);
+  EXPECT_EQ(in.body, pattern(65536, 7));
+}
+
+INSTANTIATE_TEST_SUITE_P(Protocols, ServeHttp, ::testing::Values(kH2, kH1),
+                         [](const auto& info) { return std::string(info.param.name == std::string("h2") ? "h2" : "h1"); });
+
+TEST(ServeTls, GeneratedCaVerifiesWithCurlCli) {
+  TempDir dir;
+  write_file(dir / "www/a.bin", pattern(1000, 3));
+  ServeProcess server(dir / "www", {}, dir);
+  for (const char* proto : {"--http2", "--http1.1"}) {
+    CmdResult ok = run_cmd({"curl", "-sS", proto, "--cacert", server.ca(), "-o", dir / "out", "-w",
+                            "%{http_version} %{http_code} %{ssl_verify_result}", server.url("/a.bin")});
+    ASSERT_EQ(ok.exit_code, 0) << ok.output;
+    EXPECT_EQ(ok.output, std::string(proto) == "--http2" ? "2 200 0" : "1.1 200 0");
+    EXPECT_EQ(read_file(dir / "out"), pattern(1000, 3));
+  }
+  // The name form works too (SAN DNS:localhost), pinned to 127.0.0.1.
+  CmdResult named = run_cmd({"curl", "-sS", "--cacert", server.ca(), "--resolve",
+                             "localhost:" + std::to_string(server.port()) + ":127.0.0.1", "-o", "/dev/null", "-w",
+                             "%{http_code}", "https://localhost:" + std::to_string(server.port()) + "/a.bin"});
+  EXPECT_EQ(named.exit_code, 0) << named.output;
+  EXPECT_EQ(named.output, "200");
+  // Without the CA the certificate is not trusted: verification is really on.
+  CmdResult untrusted = run_cmd({"curl", "-sS", "--capath", dir.path(), "--cacert", dir / "www/a.bin", "-o",
+                                 "/dev/null", server.url("/a.bin")});
+  EXPECT_NE(untrusted.exit_code, 0);
+  CmdResult system_store = run_cmd({"curl", "-sS", "-o", "/dev/null", server.url("/a.bin")});
+  EXPECT_EQ(system_store.exit_code, 60) << system_store.output;  // CURLE_PEER_FAILED_VERIFICATION
+  // The CA file is a CA certificate, and the server certificate names 127.0.0.1 and localhost.
+  CmdResult text = run_cmd({"openssl", "x509", "-in", server.ca(), "-noout", "-text"});
+  EXPECT_NE(text.output.find("CA:TRUE"), std::string::npos) << text.output;
+}
+
+TEST(ServeTls, GivenCertificateIsUsed) {
+  TempDir dir;
+  write_file(dir / "www/a.bin", "hello");
+  CmdResult gen = run_cmd({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir / "key.pem",
+                           "-out", dir / "cert.pem", "-days", "2", "-subj", "/CN=localhost", "-addext",
+                           "subjectAltName=IP:127.0.0.1,DNS:localhost"});
+  ASSERT_EQ(gen.exit_code, 0) << gen.output;
+  ServeProcess server(dir / "www", {"--cert", dir / "cert.pem", "--key", dir / "key.pem"}, dir);
+  FetchOptions o;
+  o.ca = dir / "cert.pem";
+  FetchResult r = fetch(server.url("/a.bin"), o);
+  ASSERT_EQ(r.rc, CURLE_OK) << r.error;
+  EXPECT_EQ(r.body, "hello");
+  EXPECT_EQ(server.output().find("CA certificate"), std::string::npos);  // nothing generated
+}
+
+}  // namespace
