@@ -11,7 +11,7 @@ packages=(
   libcurl4-openssl-dev libnghttp2-dev libssl-dev libzstd-dev libcpp-httplib-dev
   nlohmann-json3-dev libhttp-parser-dev libgtest-dev libgmock-dev libbenchmark-dev
   nghttp2-client nghttp2-server nginx casync erofs-utils iperf3 gnuplot-nox
-  python3-botocore hyperfine iproute2 curl zstd xxd
+  python3-botocore hyperfine iproute2 curl zstd xxd bc
 )
 missing=()
 for p in "${packages[@]}"; do
