@@ -40,7 +40,11 @@ class Extract : public testing::Test {
   test::TempDir dir;
   std::string v1 = dir / "v1.img", v2 = dir / "v2.img";
   MakeOptions opt;
-  ExtractOptions xo{2, false, {}};
+  ExtractOptions xo = [] {
+    ExtractOptions o;
+    o.threads = 2;
+    return o;
+  }();
 };
 
 TEST_F(Extract, MakeSkipsChunksAlreadyStored) {
