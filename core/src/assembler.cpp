@@ -135,8 +135,23 @@ ExtractStats extract(const Index& target, const std::string& output, const std::
   st.bytes_in_place = in_place_bytes;
 
   Plan plan = Plan::build(target, seeds);
+  if (opt.plan.remote != PlanOptions::Remote::store && !opt.range)
+    throw Error(Errc::usage, std::string("source mode ") + remote_name(opt.plan.remote) + " needs an image URL (--source)");
+  PlanOptions popt = opt.plan;
+  if (popt.remote == PlanOptions::Remote::automatic && opt.calibrate && plan.chunks_store > 0)
+    popt.cost = opt.calibrate(popt.cost, plan);
+  plan.choose_remote(target, popt);
+  st.remote_mode = remote_name(popt.remote);
+  st.gaps = plan.gaps;
+  st.gaps_to_store = plan.gaps_to_store;
+  st.gaps_to_range = plan.gaps_to_range;
+  st.estimated_remote_seconds = plan.estimated_seconds;
+  st.cost = popt.cost;
+
   // Chunks (by position) that must come from the stores: planned so, or a seed chunk that failed.
   std::vector<std::size_t> need;
+  // Range spans [first, first + count) of target chunks, one Range request each.
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
   std::mutex need_mu;
   std::atomic<std::uint64_t> seed_chunks{0}, seed_bytes{0}, seed_invalid{0};
   {
@@ -149,6 +164,12 @@ ExtractStats extract(const Index& target, const std::string& output, const std::
         std::lock_guard g(need_mu);
         for (std::size_t i = step.first; i < step.first + step.count; ++i)
           if (!done[i]) need.push_back(i);
+        continue;
+      }
+      if (step.source == PlanStep::Source::range) {
+        bool any = false;
+        for (std::size_t i = step.first; i < step.first + step.count; ++i) any = any || !done[i];
+        if (any) spans.emplace_back(step.first, step.count);
         continue;
       }
       if (step.source == PlanStep::Source::zero) {
@@ -200,6 +221,74 @@ ExtractStats extract(const Index& target, const std::string& output, const std::
   st.bytes_from_seeds = seed_bytes;
   st.seed_chunks_invalid = seed_invalid;
 
+  // Without a store, chunks a seed failed to deliver come from the image too (single-chunk spans).
+  if (!store && opt.range && !need.empty()) {
+    std::sort(need.begin(), need.end());
+    for (std::size_t i : need) spans.emplace_back(i, 1);
+    need.clear();
+  }
+
+  if (!spans.empty()) {
+    std::atomic<std::uint64_t> chunks{0}, bytes{0}, requests{0}, wire{0};
+    // One round of Range requests; returns the chunks that failed verification, with the reason.
+    auto round = [&](const std::vector<std::pair<std::size_t, std::size_t>>& todo) {
+      std::vector<std::pair<std::size_t, std::string>> bad;
+      std::mutex bad_mu;
+      std::vector<ByteSpan> byte_spans;
+      for (auto [first, count] : todo) {
+        std::uint64_t b = target.start(first);
+        std::uint64_t e = first + count < n ? target.start(first + count) : target.blob_size();
+        byte_spans.push_back(ByteSpan{b, e - b});
+      }
+      WorkPool pool(threads, threads * 4);
+      opt.range->fetch(byte_spans, [&](std::size_t r, std::vector<std::uint8_t>&& body, const std::string& where) {
+        ++requests;
+        wire += body.size();
+        pool.submit([&, r, where, body = std::move(body)](unsigned w) {
+          Worker& wk = workers[w];
+          auto [first, count] = todo[r];
+          const std::uint64_t base = target.start(first);
+          for (std::size_t i = first; i < first + count; ++i) {
+            const std::uint64_t off = target.start(i) - base, len = target.length(i);
+            std::string why;
+            if (off + len > body.size())
+              why = where + ": response ended after " + std::to_string(body.size()) + " bytes";
+            else if (wk.hasher.digest(std::span(body).subspan(off, len)) != target.id(i))
+              why = where + ": bytes " + std::to_string(target.start(i)) + "-" + std::to_string(target.start(i) + len - 1) +
+                    " do not hash to the chunk id";
+            if (!why.empty()) {
+              std::lock_guard g(bad_mu);
+              bad.emplace_back(i, why);
+              continue;
+            }
+            pwrite_full(out.get(), std::span(body).subspan(off, len), target.start(i), write_path);
+            done[i] = 1;
+            ++chunks;
+            bytes += len;
+            progress.add(len, 1);
+          }
+        });
+      });
+      pool.wait();
+      return bad;
+    };
+    auto bad = round(spans);
+    if (!bad.empty()) {
+      std::sort(bad.begin(), bad.end());
+      std::vector<std::pair<std::size_t, std::size_t>> again;
+      for (auto& b : bad) again.emplace_back(b.first, 1);
+      st.chunks_refetched += again.size();
+      auto still = round(again);
+      if (!still.empty())
+        throw Error(Errc::corrupt, chunk_desc(target, still.front().first) +
+                                       " failed verification twice (fetched again once): " + still.front().second);
+    }
+    st.chunks_from_range = chunks;
+    st.bytes_from_range = bytes;
+    st.range_requests = requests;
+    st.bytes_range_fetched = wire;
+  }
+
   if (!need.empty()) {
     if (!store) throw Error(Errc::not_found, chunk_desc(target, need.front()) + " is in no seed and no store was given");
     // Each distinct id is fetched once and written to every position that needs it.
@@ -217,43 +306,74 @@ ExtractStats extract(const Index& target, const std::string& output, const std::
     }
 
     std::atomic<std::uint64_t> store_chunks{0}, store_bytes{0}, fetched_bytes{0}, fetched{0};
-    WorkPool pool(threads, threads * 4);
     class Sink : public ChunkSink {
      public:
       std::function<void(std::size_t, ChunkData, const std::string&)> on_chunk;
       std::function<void(std::size_t)> on_missing;
       void chunk(std::size_t r, ChunkData d, const std::string& where) override { on_chunk(r, std::move(d), where); }
       void missing(std::size_t r) override { on_missing(r); }
-    } sink;
-    sink.on_chunk = [&](std::size_t r, ChunkData data, const std::string& where) {
-      ++fetched;
-      fetched_bytes += data.bytes.size();
-      pool.submit([&, r, where, data = std::move(data)](unsigned w) {
-        Worker& wk = workers[w];
-        const std::size_t first = positions[r].front();
-        std::span<const std::uint8_t> raw = data.bytes;
-        if (data.compressed) {
-          wk.codec.decompress(data.bytes, target.length(first), wk.buf, where);
-          raw = wk.buf;
-        } else if (data.bytes.size() != target.length(first)) {
-          throw Error(Errc::corrupt, where + ": " + std::to_string(data.bytes.size()) + " bytes, the index says " +
-                                         std::to_string(target.length(first)));
-        }
-        verify_chunk(wk.hasher, ids[r], raw, where);
-        for (std::size_t i : positions[r]) {
-          pwrite_full(out.get(), raw, target.start(i), write_path);
-          done[i] = 1;
-          ++store_chunks;
-          store_bytes += raw.size();
-          progress.add(raw.size(), 1);
-        }
-      });
     };
-    sink.on_missing = [&](std::size_t r) {
-      throw Error(Errc::not_found, chunk_desc(target, positions[r].front()) + " is in none of the stores: " + store->name());
+    // One fetch round over `req` (indexes into ids); returns the requests whose chunk failed to
+    // decode or verify, with the reason (which names the URL).
+    auto round = [&](const std::vector<std::size_t>& req) {
+      std::vector<std::pair<std::size_t, std::string>> bad;
+      std::mutex bad_mu;
+      std::vector<ChunkId> round_ids;
+      for (std::size_t r : req) round_ids.push_back(ids[r]);
+      WorkPool pool(threads, threads * 4);
+      Sink sink;
+      sink.on_chunk = [&](std::size_t k, ChunkData data, const std::string& where) {
+        ++fetched;
+        fetched_bytes += data.bytes.size();
+        pool.submit([&, r = req[k], where, data = std::move(data)](unsigned w) {
+          Worker& wk = workers[w];
+          const std::size_t first = positions[r].front();
+          std::span<const std::uint8_t> raw = data.bytes;
+          try {
+            if (data.compressed) {
+              wk.codec.decompress(data.bytes, target.length(first), wk.buf, where);
+              raw = wk.buf;
+            } else if (data.bytes.size() != target.length(first)) {
+              throw Error(Errc::corrupt, where + ": " + std::to_string(data.bytes.size()) +
+                                             " bytes, the index says " + std::to_string(target.length(first)));
+            }
+            verify_chunk(wk.hasher, ids[r], raw, where);
+          } catch (const Error& e) {
+            if (e.code() != Errc::corrupt) throw;
+            std::lock_guard g(bad_mu);
+            bad.emplace_back(r, e.what());
+            return;
+          }
+          for (std::size_t i : positions[r]) {
+            pwrite_full(out.get(), raw, target.start(i), write_path);
+            done[i] = 1;
+            ++store_chunks;
+            store_bytes += raw.size();
+            progress.add(raw.size(), 1);
+          }
+        });
+      };
+      sink.on_missing = [&](std::size_t k) {
+        throw Error(Errc::not_found,
+                    chunk_desc(target, positions[req[k]].front()) + " is in none of the stores: " + store->name());
+      };
+      store->fetch(round_ids, sink);
+      pool.wait();
+      return bad;
     };
-    store->fetch(ids, sink);
-    pool.wait();
+    std::vector<std::size_t> all(ids.size());
+    for (std::size_t r = 0; r < all.size(); ++r) all[r] = r;
+    auto bad = round(all);
+    if (!bad.empty()) {
+      std::sort(bad.begin(), bad.end());
+      std::vector<std::size_t> again;
+      for (auto& b : bad) again.push_back(b.first);
+      st.chunks_refetched += again.size();
+      auto still = round(again);
+      if (!still.empty())
+        throw Error(Errc::corrupt, chunk_desc(target, positions[still.front().first].front()) +
+                                       " failed verification twice (fetched again once): " + still.front().second);
+    }
     st.chunks_from_store = store_chunks;
     st.bytes_from_store = store_bytes;
     st.chunks_fetched = fetched;

@@ -3,6 +3,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "chunkbench/error.hpp"
+
 namespace chunkbench {
 
 namespace {
@@ -15,7 +17,26 @@ struct SeedMap {
   std::unordered_map<ChunkId, std::vector<std::size_t>, ChunkIdHash> positions;
 };
 
+std::uint64_t run_bytes(const Index& t, std::size_t first, std::size_t count) {
+  return (first + count < t.size() ? t.start(first + count) : t.blob_size()) - t.start(first);
+}
+
 }  // namespace
+
+const char* remote_name(PlanOptions::Remote r) noexcept {
+  switch (r) {
+    case PlanOptions::Remote::range: return "range";
+    case PlanOptions::Remote::automatic: return "auto";
+    default: return "store";
+  }
+}
+
+PlanOptions::Remote parse_remote(const std::string& s) {
+  if (s == "store") return PlanOptions::Remote::store;
+  if (s == "range") return PlanOptions::Remote::range;
+  if (s == "auto") return PlanOptions::Remote::automatic;
+  throw Error(Errc::usage, "--source-mode " + s + ": expected auto, store or range");
+}
 
 Plan Plan::build(const Index& target, const std::vector<Seed>& seeds, unsigned /*threads*/) {
   Plan plan;
@@ -35,7 +56,6 @@ Plan Plan::build(const Index& target, const std::vector<Seed>& seeds, unsigned /
   const ChunkId zero_id = Hasher(target.digest()).digest(zeros);
   auto is_zero = [&](std::size_t i) { return target.length(i) == target.sizes.max && target.id(i) == zero_id; };
 
-  std::unordered_set<ChunkId, ChunkIdHash> store_ids;
   auto add = [&](PlanStep::Source src, std::size_t i, std::size_t count, std::size_t seed, std::uint64_t seed_off) {
     auto& steps = plan.steps;
     if (src != PlanStep::Source::seed && !steps.empty() && steps.back().source == src &&
@@ -43,20 +63,6 @@ Plan Plan::build(const Index& target, const std::vector<Seed>& seeds, unsigned /
       steps.back().count += count;
     } else {
       steps.push_back(PlanStep{src, i, count, seed, seed_off});
-    }
-    std::uint64_t bytes = target.start(i + count) - target.start(i);
-    if (i + count == n) bytes = target.blob_size() - target.start(i);
-    switch (src) {
-      case PlanStep::Source::zero: plan.chunks_zero += count, plan.bytes_zero += bytes; break;
-      case PlanStep::Source::seed: plan.chunks_seed += count, plan.bytes_seed += bytes; break;
-      case PlanStep::Source::store:
-        plan.chunks_store += count, plan.bytes_store += bytes;
-        for (std::size_t k = i; k < i + count; ++k)
-          if (store_ids.insert(target.id(k)).second) {
-            ++plan.unique_store;
-            plan.bytes_unique_store += target.length(k);
-          }
-        break;
     }
   };
 
@@ -78,7 +84,7 @@ Plan Plan::build(const Index& target, const std::vector<Seed>& seeds, unsigned /
       for (std::size_t pos : it->second) {
         std::size_t k = 1;
         while (i + k < n && pos + k < t.size() && t.id(pos + k) == target.id(i + k) && !is_zero(i + k)) ++k;
-        std::uint64_t bytes = (i + k < n ? target.start(i + k) : target.blob_size()) - target.start(i);
+        std::uint64_t bytes = run_bytes(target, i, k);
         if (bytes > best_bytes) {
           best_bytes = bytes, best_seed = s, best_pos = pos, best_len = k;
         }
@@ -92,7 +98,97 @@ Plan Plan::build(const Index& target, const std::vector<Seed>& seeds, unsigned /
       ++i;
     }
   }
+  plan.recount(target);
   return plan;
+}
+
+void Plan::recount(const Index& target) {
+  chunks_zero = bytes_zero = chunks_seed = bytes_seed = chunks_store = bytes_store = 0;
+  unique_store = bytes_unique_store = chunks_range = bytes_range = range_requests = 0;
+  gaps = 0;
+  std::unordered_set<ChunkId, ChunkIdHash> store_ids;
+  const PlanStep* prev = nullptr;
+  for (const auto& s : steps) {
+    std::uint64_t bytes = run_bytes(target, s.first, s.count);
+    const bool remote = s.source == PlanStep::Source::store || s.source == PlanStep::Source::range;
+    if (remote && !(prev && (prev->source == PlanStep::Source::store || prev->source == PlanStep::Source::range) &&
+                    prev->first + prev->count == s.first))
+      ++gaps;
+    prev = &s;
+    switch (s.source) {
+      case PlanStep::Source::zero: chunks_zero += s.count, bytes_zero += bytes; break;
+      case PlanStep::Source::seed: chunks_seed += s.count, bytes_seed += bytes; break;
+      case PlanStep::Source::range: chunks_range += s.count, bytes_range += bytes, ++range_requests; break;
+      case PlanStep::Source::store:
+        chunks_store += s.count, bytes_store += bytes;
+        for (std::size_t k = s.first; k < s.first + s.count; ++k)
+          if (store_ids.insert(target.id(k)).second) {
+            ++unique_store;
+            bytes_unique_store += target.length(k);
+          }
+        break;
+    }
+  }
+}
+
+std::vector<std::size_t> Plan::store_positions(std::size_t limit) const {
+  std::vector<std::size_t> out;
+  for (const auto& s : steps) {
+    if (s.source != PlanStep::Source::store) continue;
+    for (std::size_t k = s.first; k < s.first + s.count && out.size() < limit; ++k) out.push_back(k);
+    if (out.size() >= limit) break;
+  }
+  return out;
+}
+
+void Plan::choose_remote(const Index& target, const PlanOptions& opt) {
+  if (opt.remote == PlanOptions::Remote::store) {
+    recount(target);
+    gaps_to_store = gaps;
+    estimated_seconds = opt.cost.seconds(opt.cost.compression * static_cast<double>(bytes_unique_store),
+                                         static_cast<double>(unique_store));
+    return;
+  }
+  const std::uint64_t max_span = opt.max_span ? opt.max_span : 1;
+  std::unordered_set<ChunkId, ChunkIdHash> fetched;  // ids already due from the store (dedup)
+  std::vector<PlanStep> out;
+  double estimate = 0;
+  gaps_to_store = gaps_to_range = 0;
+  // Store steps are already merged into maximal gaps by build().
+  for (const auto& s : steps) {
+    if (s.source != PlanStep::Source::store) {
+      out.push_back(s);
+      continue;
+    }
+    // The gap cut into Range spans of at most max_span bytes.
+    std::vector<PlanStep> spans;
+    for (std::size_t k = s.first; k < s.first + s.count;) {
+      std::size_t m = 1;
+      std::uint64_t bytes = target.length(k);
+      while (k + m < s.first + s.count && bytes + target.length(k + m) <= max_span) bytes += target.length(k + m), ++m;
+      spans.push_back(PlanStep{PlanStep::Source::range, k, m, 0, 0});
+      k += m;
+    }
+    const double gap_bytes = static_cast<double>(run_bytes(target, s.first, s.count));
+    const double range_cost = opt.cost.seconds(gap_bytes, static_cast<double>(spans.size()));
+    double new_bytes = 0, new_chunks = 0;
+    for (std::size_t k = s.first; k < s.first + s.count; ++k)
+      if (!fetched.count(target.id(k))) new_bytes += static_cast<double>(target.length(k)), ++new_chunks;
+    const double store_cost = opt.cost.seconds(opt.cost.compression * new_bytes, new_chunks);
+    if (opt.remote == PlanOptions::Remote::range || range_cost < store_cost) {
+      out.insert(out.end(), spans.begin(), spans.end());
+      estimate += range_cost;
+      ++gaps_to_range;
+    } else {
+      for (std::size_t k = s.first; k < s.first + s.count; ++k) fetched.insert(target.id(k));
+      out.push_back(s);
+      estimate += store_cost;
+      ++gaps_to_store;
+    }
+  }
+  steps = std::move(out);
+  recount(target);
+  estimated_seconds = estimate;
 }
 
 }  // namespace chunkbench

@@ -1,0 +1,78 @@
+#pragma once
+// BatchFetcher: one libcurl multi handle, driven by the calling thread, runs a batch of GET/HEAD
+// requests (whole files or byte ranges) through a bounded window of reused easy handles. Knobs are
+// the ones the protocol comparison varies: HTTP version (forced and checked on every transfer),
+// requests in flight, connections, h2 streams per connection. Transport errors and 5xx are retried
+// with capped exponential backoff and jitter; every error names the URL. Bodies are handed to the
+// caller's callback on the fetching thread, so decoding must be done elsewhere (the assembler's
+// workers) to keep the transfer loop free.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chunkbench/fetch_stats.hpp"
+
+namespace chunkbench {
+
+struct HttpOptions {
+  enum class Version { any, http1_1, http2 };
+  Version version = Version::any;  // any: h2 when ALPN offers it, else HTTP/1.1
+  unsigned in_flight = 64;         // requests added to the multi at once (the window)
+  unsigned connections = 0;        // per host and in total; 0: as many as the window needs
+  unsigned streams = 100;          // h2 streams per connection (CURLMOPT_MAX_CONCURRENT_STREAMS)
+  unsigned retries = 3;            // extra attempts after a transport error or a 5xx
+  double retry_base = 0.1;         // seconds before the first retry, doubled each time
+  double retry_cap = 2.0;          // longest wait between attempts
+  double connect_timeout = 10;     // seconds for TCP + TLS
+  double stall_timeout = 30;       // seconds without a body byte before the transfer is abandoned
+  std::string ca_file;             // PEM bundle to trust instead of the system's; verification stays on
+  std::size_t buffer_size = 256 * 1024;  // CURLOPT_BUFFERSIZE: fewer h2 pauses and syscalls (reference §1.3)
+};
+
+const char* version_name(HttpOptions::Version v) noexcept;
+// "1.1", "2", "any"; throws a usage error otherwise.
+HttpOptions::Version parse_http_version(const std::string& s);
+
+struct HttpRequest {
+  std::string url;
+  bool head = false;
+  std::uint64_t range_first = 0, range_length = 0;  // range_length 0: the whole file
+  std::size_t max_body = 0;                          // 0: no limit; larger bodies are an error
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::vector<std::uint8_t> body;
+  std::uint64_t content_length = 0;  // from the headers (HEAD), 0 when unknown
+  double ttfb = 0;                   // seconds from start to first byte of this (last) attempt
+};
+
+class BatchFetcher {
+ public:
+  // `stats` may be shared by several fetchers (one per store); null keeps no records.
+  BatchFetcher(HttpOptions options, std::shared_ptr<FetchStats> stats);
+  ~BatchFetcher();
+  BatchFetcher(const BatchFetcher&) = delete;
+  BatchFetcher& operator=(const BatchFetcher&) = delete;
+
+  // Runs requests [0, count), built lazily by `make` so that no more than the window exists at once.
+  // `done` gets every final answer: 2xx, or a 4xx other than 5xx (404 = missing is the caller's
+  // business). A transport error or 5xx that outlives the retries throws Errc::network naming the
+  // URL. An exception thrown by `done` stops the batch and propagates (handles are cleaned up).
+  void run(std::size_t count, const std::function<HttpRequest(std::size_t)>& make,
+           const std::function<void(std::size_t, const HttpRequest&, HttpResponse&&)>& done);
+  HttpResponse one(const HttpRequest& request);
+
+  const HttpOptions& options() const { return options_; }
+  const std::shared_ptr<FetchStats>& stats() const { return stats_; }
+
+ private:
+  struct Impl;
+  HttpOptions options_;
+  std::shared_ptr<FetchStats> stats_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace chunkbench

@@ -1,0 +1,42 @@
+#pragma once
+// A chunk store reached over HTTP(S), laid out as casync/desync serve it (formats.md §3):
+// <base>/<id[0:4]>/<id>.cacnk, or <id> with no extension for an uncompressed store. has() is a
+// HEAD, get() a GET, and fetch() runs the whole batch through one BatchFetcher (one libcurl multi
+// on the calling thread). 404 means missing, so a RouterStore moves to its next store; any other
+// failure after the retries throws naming the URL. Not thread-safe: one caller at a time.
+#include <memory>
+#include <string>
+
+#include "chunkbench/fetcher.hpp"
+#include "chunkbench/store.hpp"
+
+namespace chunkbench {
+
+class HttpStore : public Store {
+ public:
+  // `max_body`: the largest chunk file accepted (0: no limit), so a wrong URL serving a huge file
+  // cannot exhaust memory.
+  HttpStore(std::string base_url, bool compressed, HttpOptions options, std::shared_ptr<FetchStats> stats,
+            std::size_t max_body = 0);
+
+  std::string name() const override { return base_; }
+  bool has(const ChunkId& id) override;
+  std::optional<ChunkData> get(const ChunkId& id) override;
+  void fetch(std::span<const ChunkId> ids, ChunkSink& sink) override;
+  std::string locate(const ChunkId& id) const override { return url_of(id); }
+
+  std::string url_of(const ChunkId& id) const;
+  void set_max_body(std::size_t n) { max_body_ = n; }
+  BatchFetcher& fetcher() { return fetcher_; }
+
+ private:
+  std::string base_;  // always ends in '/'
+  bool compressed_;
+  std::size_t max_body_;
+  BatchFetcher fetcher_;
+};
+
+// True for http:// and https:// locators.
+bool is_http_url(const std::string& s);
+
+}  // namespace chunkbench

@@ -1,0 +1,366 @@
+#include "chunkbench/fetcher.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "chunkbench/error.hpp"
+
+namespace chunkbench {
+
+namespace {
+
+// curl_global_init is not thread-safe on 7.88 and must run before any other curl call. A
+// function-local static gives exactly one call, serialised by the C++ runtime, the first time a
+// fetcher is made; nothing else in this process calls it, and curl_global_cleanup is left to
+// process exit because another fetcher may still be alive.
+void curl_init_once() {
+  static const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (rc != CURLE_OK) throw Error(Errc::network, std::string("curl_global_init: ") + curl_easy_strerror(rc));
+}
+
+struct EasyDeleter {
+  void operator()(CURL* e) const noexcept { curl_easy_cleanup(e); }
+};
+struct MultiDeleter {
+  void operator()(CURLM* m) const noexcept { curl_multi_cleanup(m); }
+};
+struct ShareDeleter {
+  void operator()(CURLSH* s) const noexcept { curl_share_cleanup(s); }
+};
+using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
+using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
+using SharePtr = std::unique_ptr<CURLSH, ShareDeleter>;
+
+// curl_multi_poll can sleep through its whole timeout although nghttp2 already holds data
+// (reference §1.4); a short cap bounds that stall.
+constexpr int kPollCapMs = 20;
+
+std::string method_of(const HttpRequest& r) { return r.head ? "HEAD" : "GET"; }
+
+std::string describe(const HttpRequest& r) {
+  std::string s = method_of(r) + " " + r.url;
+  if (r.range_length)
+    s += " (bytes " + std::to_string(r.range_first) + "-" + std::to_string(r.range_first + r.range_length - 1) + ")";
+  return s;
+}
+
+const char* protocol_name(long v) {
+  switch (v) {
+    case CURL_HTTP_VERSION_1_0: return "1.0";
+    case CURL_HTTP_VERSION_1_1: return "1.1";
+    case CURL_HTTP_VERSION_2_0: return "2";
+    case CURL_HTTP_VERSION_3: return "3";
+    default: return "";
+  }
+}
+
+template <typename T>
+void easy_set(CURL* e, CURLoption opt, T value, const char* what) {
+  CURLcode rc = curl_easy_setopt(e, opt, value);
+  if (rc != CURLE_OK) throw Error(Errc::network, std::string("curl_easy_setopt ") + what + ": " + curl_easy_strerror(rc));
+}
+
+template <typename T>
+void multi_set(CURLM* m, CURLMoption opt, T value, const char* what) {
+  CURLMcode rc = curl_multi_setopt(m, opt, value);
+  if (rc != CURLM_OK) throw Error(Errc::network, std::string("curl_multi_setopt ") + what + ": " + curl_multi_strerror(rc));
+}
+
+}  // namespace
+
+const char* version_name(HttpOptions::Version v) noexcept {
+  switch (v) {
+    case HttpOptions::Version::http1_1: return "1.1";
+    case HttpOptions::Version::http2: return "2";
+    default: return "any";
+  }
+}
+
+HttpOptions::Version parse_http_version(const std::string& s) {
+  if (s == "1.1" || s == "1" || s == "http/1.1") return HttpOptions::Version::http1_1;
+  if (s == "2" || s == "h2") return HttpOptions::Version::http2;
+  if (s == "any" || s.empty()) return HttpOptions::Version::any;
+  throw Error(Errc::usage, "--http " + s + ": expected 1.1, 2 or any");
+}
+
+struct Transfer {
+  EasyPtr easy;
+  std::size_t index = 0;
+  HttpRequest req;
+  unsigned attempt = 0;
+  double start = 0;
+  std::vector<std::uint8_t> body;
+  bool too_big = false;
+  bool active = false;
+  char errbuf[CURL_ERROR_SIZE] = {};
+};
+
+struct BatchFetcher::Impl {
+  MultiPtr multi;
+  SharePtr share;
+  std::vector<std::unique_ptr<Transfer>> slots;
+  std::mt19937_64 rng{std::random_device{}()};
+};
+
+namespace {
+
+std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const std::size_t len = size * n;
+  if (t->req.max_body && t->body.size() + len > t->req.max_body) {
+    t->too_big = true;
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  t->body.insert(t->body.end(), data, data + len);
+  return len;
+}
+
+}  // namespace
+
+BatchFetcher::BatchFetcher(HttpOptions options, std::shared_ptr<FetchStats> stats)
+    : options_(std::move(options)), stats_(std::move(stats)), impl_(std::make_unique<Impl>()) {
+  curl_init_once();
+  if (options_.in_flight == 0) options_.in_flight = 1;
+  impl_->multi.reset(curl_multi_init());
+  if (!impl_->multi) throw Error(Errc::network, "curl_multi_init failed");
+  CURLM* m = impl_->multi.get();
+  if (options_.connections) {
+    multi_set(m, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options_.connections), "MAX_HOST_CONNECTIONS");
+    multi_set(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(options_.connections), "MAX_TOTAL_CONNECTIONS");
+  }
+  // Keep at least as many idle connections as may be open, or curl closes and reopens them.
+  const long keep = static_cast<long>(std::max(options_.connections, options_.in_flight));
+  multi_set(m, CURLMOPT_MAXCONNECTS, keep, "MAXCONNECTS");
+  multi_set(m, CURLMOPT_MAX_CONCURRENT_STREAMS, static_cast<long>(std::max(1u, options_.streams)),
+            "MAX_CONCURRENT_STREAMS");
+
+  // The SSL session cache is per easy handle unless shared; connections and DNS are already
+  // shared inside one multi. CURL_LOCK_DATA_CONNECT is not shared: it adds nothing within one
+  // multi and is not thread-safe on 7.88. One thread uses the share, so no lock callbacks.
+  impl_->share.reset(curl_share_init());
+  if (!impl_->share) throw Error(Errc::network, "curl_share_init failed");
+  curl_share_setopt(impl_->share.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  curl_share_setopt(impl_->share.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+}
+
+BatchFetcher::~BatchFetcher() {
+  // Easy handles must leave the multi before either is cleaned up.
+  for (auto& t : impl_->slots)
+    if (t->active) curl_multi_remove_handle(impl_->multi.get(), t->easy.get());
+  impl_->slots.clear();
+}
+
+void BatchFetcher::run(std::size_t count, const std::function<HttpRequest(std::size_t)>& make,
+                       const std::function<void(std::size_t, const HttpRequest&, HttpResponse&&)>& done) {
+  Impl& im = *impl_;
+  CURLM* multi = im.multi.get();
+  const HttpOptions& o = options_;
+  const long want_version = o.version == HttpOptions::Version::http1_1 ? CURL_HTTP_VERSION_1_1
+                            : o.version == HttpOptions::Version::http2  ? CURL_HTTP_VERSION_2_0
+                                                                         : 0;
+
+  // Slots are made lazily, up to the window, and kept for the next batch (their settings too).
+  auto new_slot = [&]() -> Transfer& {
+    auto t = std::make_unique<Transfer>();
+    t->easy.reset(curl_easy_init());
+    if (!t->easy) throw Error(Errc::network, "curl_easy_init failed");
+    CURL* e = t->easy.get();
+    easy_set(e, CURLOPT_SHARE, im.share.get(), "SHARE");
+    easy_set(e, CURLOPT_PRIVATE, static_cast<void*>(t.get()), "PRIVATE");
+    easy_set(e, CURLOPT_WRITEFUNCTION, &on_body, "WRITEFUNCTION");
+    easy_set(e, CURLOPT_WRITEDATA, static_cast<void*>(t.get()), "WRITEDATA");
+    easy_set(e, CURLOPT_ERRORBUFFER, t->errbuf, "ERRORBUFFER");
+    easy_set(e, CURLOPT_NOSIGNAL, 1L, "NOSIGNAL");
+    easy_set(e, CURLOPT_PROTOCOLS_STR, "http,https", "PROTOCOLS_STR");
+    easy_set(e, CURLOPT_FOLLOWLOCATION, 1L, "FOLLOWLOCATION");
+    easy_set(e, CURLOPT_MAXREDIRS, 10L, "MAXREDIRS");
+    easy_set(e, CURLOPT_HTTP_VERSION,
+             o.version == HttpOptions::Version::http1_1 ? static_cast<long>(CURL_HTTP_VERSION_1_1)
+                                                        : static_cast<long>(CURL_HTTP_VERSION_2TLS),
+             "HTTP_VERSION");
+    // Without PIPEWAIT every handle added before ALPN finishes opens its own connection.
+    if (o.version != HttpOptions::Version::http1_1) easy_set(e, CURLOPT_PIPEWAIT, 1L, "PIPEWAIT");
+    easy_set(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout * 1000), "CONNECTTIMEOUT_MS");
+    // A stalled body is abandoned, a slow but moving one never is: no whole-transfer timeout.
+    easy_set(e, CURLOPT_LOW_SPEED_LIMIT, 1L, "LOW_SPEED_LIMIT");
+    easy_set(e, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(std::ceil(o.stall_timeout))), "LOW_SPEED_TIME");
+    easy_set(e, CURLOPT_BUFFERSIZE, static_cast<long>(o.buffer_size), "BUFFERSIZE");
+    if (!o.ca_file.empty()) easy_set(e, CURLOPT_CAINFO, o.ca_file.c_str(), "CAINFO");
+    im.slots.push_back(std::move(t));
+    return *im.slots.back();
+  };
+
+  std::size_t active = 0;
+  auto start = [&](Transfer& t, std::size_t index, HttpRequest req, unsigned attempt) {
+    CURL* e = t.easy.get();
+    t.index = index;
+    t.req = std::move(req);
+    t.attempt = attempt;
+    t.body.clear();
+    t.too_big = false;
+    t.errbuf[0] = 0;
+    easy_set(e, CURLOPT_URL, t.req.url.c_str(), "URL");
+    if (t.req.head) easy_set(e, CURLOPT_NOBODY, 1L, "NOBODY");
+    else easy_set(e, CURLOPT_HTTPGET, 1L, "HTTPGET");
+    std::string range;
+    if (t.req.range_length)
+      range = std::to_string(t.req.range_first) + "-" + std::to_string(t.req.range_first + t.req.range_length - 1);
+    easy_set(e, CURLOPT_RANGE, range.empty() ? nullptr : range.c_str(), "RANGE");
+    t.start = stats_ ? stats_->now() : 0;
+    CURLMcode rc = curl_multi_add_handle(multi, e);
+    if (rc != CURLM_OK) throw Error(Errc::network, describe(t.req) + ": curl_multi_add_handle: " + curl_multi_strerror(rc));
+    t.active = true;
+    ++active;
+  };
+
+  // On any exit (done() threw, retries ran out) the handles leave the multi so the next batch
+  // starts clean; connections stay in the multi's pool.
+  struct Cleanup {
+    Impl& im;
+    std::size_t& active;
+    ~Cleanup() {
+      for (auto& t : im.slots)
+        if (t->active) {
+          curl_multi_remove_handle(im.multi.get(), t->easy.get());
+          t->active = false;
+        }
+      active = 0;
+    }
+  } cleanup{im, active};
+
+  struct Retry {
+    std::size_t index;
+    HttpRequest req;
+    unsigned attempt;
+  };
+  std::multimap<double, Retry> retries;  // by the time they may start
+  std::size_t next = 0;
+  auto steady = [] { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); };
+
+  auto finish = [&](Transfer& t, CURLcode result) {
+    CURL* e = t.easy.get();
+    curl_multi_remove_handle(multi, e);
+    t.active = false;
+    --active;
+    long status = 0, version = 0, connects = 0;
+    curl_off_t ttfb_us = 0, length = -1;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
+    curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &ttfb_us);
+    curl_easy_getinfo(e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+    const bool transport_error = result != CURLE_OK;
+    if (transport_error) status = 0;
+
+    std::string why;
+    if (transport_error)
+      why = t.too_big ? "response larger than " + std::to_string(t.req.max_body) + " bytes"
+                      : std::string(curl_easy_strerror(result)) + (t.errbuf[0] ? std::string(" (") + t.errbuf + ")" : "");
+    else if (status >= 500)
+      why = "HTTP status " + std::to_string(status);
+
+    if (stats_) {
+      RequestRecord r;
+      r.url = t.req.url;
+      r.method = method_of(t.req);
+      r.range_first = t.req.range_first;
+      r.range_length = t.req.range_length;
+      r.start = t.start;
+      r.end = stats_->now();
+      r.first_byte = ttfb_us > 0 ? t.start + static_cast<double>(ttfb_us) / 1e6 : -1;
+      r.bytes = t.body.size();
+      r.protocol = protocol_name(version);
+      r.connects = connects;
+      r.reused = connects == 0 && version != 0;
+      r.attempt = t.attempt;
+      r.status = status;
+      r.error = why;
+      stats_->add(std::move(r));
+    }
+
+    if (t.too_big) throw Error(Errc::invalid_input, describe(t.req) + ": " + why);
+    if (!transport_error && want_version && version != want_version)
+      throw Error(Errc::network, describe(t.req) + ": the server answered over HTTP/" + protocol_name(version) +
+                                     " although HTTP/" + version_name(o.version) + " was required");
+    if (!why.empty()) {
+      if (t.attempt >= o.retries)
+        throw Error(Errc::network, describe(t.req) + ": " + why + " (after " + std::to_string(t.attempt + 1) +
+                                       (t.attempt ? " attempts)" : " attempt)"));
+      double wait = std::min(o.retry_cap, o.retry_base * std::ldexp(1.0, static_cast<int>(t.attempt)));
+      wait *= std::uniform_real_distribution<double>(0.5, 1.0)(im.rng);  // jitter: retries do not arrive in step
+      retries.emplace(steady() + wait, Retry{t.index, t.req, t.attempt + 1});
+      return;
+    }
+    if (t.req.range_length && status == 200)
+      throw Error(Errc::invalid_input, describe(t.req) + ": the server ignored the Range header (status 200)");
+    HttpResponse resp;
+    resp.status = status;
+    resp.body = std::move(t.body);
+    t.body = {};
+    resp.content_length = length > 0 ? static_cast<std::uint64_t>(length) : 0;
+    resp.ttfb = static_cast<double>(ttfb_us) / 1e6;
+    done(t.index, t.req, std::move(resp));
+  };
+
+  for (;;) {
+    // Fill the window: due retries first, then new requests.
+    for (;;) {
+      Transfer* slot = nullptr;
+      for (auto& t : im.slots)
+        if (!t->active) {
+          slot = t.get();
+          break;
+        }
+      if (!slot && im.slots.size() < o.in_flight && (next < count || !retries.empty())) slot = &new_slot();
+      if (!slot) break;
+      if (!retries.empty() && retries.begin()->first <= steady()) {
+        Retry r = std::move(retries.begin()->second);
+        retries.erase(retries.begin());
+        start(*slot, r.index, std::move(r.req), r.attempt);
+      } else if (next < count) {
+        start(*slot, next, make(next), 0);
+        ++next;
+      } else {
+        break;
+      }
+    }
+    if (active == 0 && retries.empty() && next >= count) break;
+
+    int running = 0;
+    CURLMcode mc = curl_multi_perform(multi, &running);
+    if (mc != CURLM_OK) throw Error(Errc::network, std::string("curl_multi_perform: ") + curl_multi_strerror(mc));
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      void* priv = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+      finish(*static_cast<Transfer*>(priv), msg->data.result);
+    }
+    if (running > 0) {
+      long timeout = -1;
+      curl_multi_timeout(multi, &timeout);
+      int wait = (timeout < 0 || timeout > kPollCapMs) ? kPollCapMs : static_cast<int>(timeout);
+      if (!retries.empty())
+        wait = std::min(wait, std::max(0, static_cast<int>((retries.begin()->first - steady()) * 1000)));
+      if (wait > 0) curl_multi_poll(multi, nullptr, 0, wait, nullptr);
+    } else if (active == 0 && !retries.empty()) {
+      double wait = retries.begin()->first - steady();
+      if (wait > 0) std::this_thread::sleep_for(std::chrono::duration<double>(std::min(wait, 0.05)));
+    }
+  }
+}
+
+HttpResponse BatchFetcher::one(const HttpRequest& request) {
+  HttpResponse out;
+  run(1, [&](std::size_t) { return request; },
+      [&](std::size_t, const HttpRequest&, HttpResponse&& r) { out = std::move(r); });
+  return out;
+}
+
+}  // namespace chunkbench
