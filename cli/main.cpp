@@ -22,6 +22,7 @@ const Command kCommands[] = {
     {"verify", chunkbench::cli::run_verify, "check every chunk of a local store"},
     {"testimage", chunkbench::cli::run_testimage, "generate deterministic test images (v1 and next version)"},
     {"serve", chunkbench::cli::run_serve, "serve a directory over HTTPS, h2 and HTTP/1.1 (chunk stores, images)"},
+    {"netem", chunkbench::cli::run_netem, "run a command under a network scenario (delay, rate, loss) in namespaces"},
 };
 
 void usage(FILE* out) {

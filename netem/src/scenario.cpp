@@ -424,7 +424,7 @@ Scenario apply_overrides(const Scenario& base, const std::vector<std::pair<std::
   }
   // A queue override replaces the whole queue object (bytes vs packets).
   Scenario s = scenario_from_json(j, "flags");
-  if (s.name == base.name) s.name = base.name + " +" + flags.substr(1);
+  if (s.name == base.name) s.name = base.name == "flags" ? flags.substr(1) : base.name + " +" + flags.substr(1);
   return s;
 }
 

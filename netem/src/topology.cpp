@@ -129,6 +129,11 @@ CleanupReport cleanup_stale(bool all) {
   return report;
 }
 
+void remove_run(const std::string& run_id) {
+  for (const char* side : {"-s", "-c"}) kill_and_delete_netns(run_id + side, nullptr);
+  ::unlink((std::string(kStateDir) + "/" + run_id + ".json").c_str());
+}
+
 Topology::Topology(const Scenario& s) : scenario_(s) {
   require_net_admin();
   cleanup_stale(false);

@@ -59,6 +59,9 @@ struct CleanupReport {
 // Removes namespaces and state files of runs whose runner process is gone. With `all`, also those
 // of live runs (for an operator who knows nothing is running).
 CleanupReport cleanup_stale(bool all = false);
+// Removes one run's namespaces (killing what runs in them) and its state file; for a runner that
+// must exit at once on a signal.
+void remove_run(const std::string& run_id);
 // Namespaces named like chunkbench's that currently exist.
 std::vector<std::string> list_chunkbench_namespaces();
 
