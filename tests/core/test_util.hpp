@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -39,8 +40,9 @@ inline std::vector<std::uint8_t> random_data(std::size_t n, std::uint64_t seed) 
 }
 
 inline void write_file(const std::string& path, const std::vector<std::uint8_t>& data) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) std::abort();
+  if (!f) throw std::runtime_error("test fixture cannot write " + path);
   if (!data.empty()) std::fwrite(data.data(), 1, data.size(), f);
   std::fclose(f);
 }
