@@ -151,12 +151,12 @@ int run_extract(int argc, char** argv) {
   for (const auto& [p, count] : net.protocols) protocol += (protocol.empty() ? "" : "+") + p;
   if (auto f = args.maybe("stats-out")) {
     std::ofstream out(*f);
-    out << remote.stats->records_json().dump(1) << "\n";
+    out << remote.stats->records_json() << "\n";
     if (!out.flush()) throw Error(Errc::io, "write " + *f + ": failed");
   }
 
   if (args.has("json")) {
-    nlohmann::json network = to_json(net);
+    nlohmann::json network = nlohmann::json::parse(summary_json(net));
     network["protocol"] = protocol;
     nlohmann::json j = {{"index", index_path},
                         {"output", output},

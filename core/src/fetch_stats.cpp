@@ -76,7 +76,7 @@ FetchSummary FetchStats::summary() const {
   return s;
 }
 
-nlohmann::json FetchStats::records_json() const {
+std::string FetchStats::records_json() const {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& r : records()) {
     nlohmann::json j = {{"url", r.url},           {"method", r.method},         {"start", r.start},
@@ -87,11 +87,13 @@ nlohmann::json FetchStats::records_json() const {
     if (!r.error.empty()) j["error"] = r.error;
     arr.push_back(std::move(j));
   }
-  return {{"version", 1}, {"time_base", "seconds since the fetcher was created (steady clock)"}, {"records", arr}};
+  nlohmann::json j = {{"version", 1}, {"time_base", "seconds since the FetchStats was created (steady clock)"},
+                      {"records", arr}};
+  return j.dump(1);
 }
 
-nlohmann::json to_json(const FetchSummary& s) {
-  return {{"requests", s.requests},
+std::string summary_json(const FetchSummary& s) {
+  nlohmann::json j = {{"requests", s.requests},
           {"retries", s.retries},
           {"failed_attempts", s.failed},
           {"bytes", s.bytes},
@@ -100,6 +102,7 @@ nlohmann::json to_json(const FetchSummary& s) {
           {"request_seconds", latency_json(s.request_seconds)},
           {"ttfb_seconds", latency_json(s.ttfb_seconds)},
           {"wall_seconds", s.wall_seconds}};
+  return j.dump();
 }
 
 }  // namespace chunkbench

@@ -98,6 +98,8 @@ struct Transfer {
   std::vector<std::uint8_t> body;
   bool too_big = false;
   bool active = false;
+  bool stalled = false;
+  double last_activity = 0;  // steady-clock seconds of the last header or body byte
   char errbuf[CURL_ERROR_SIZE] = {};
 };
 
@@ -110,6 +112,15 @@ struct BatchFetcher::Impl {
 
 namespace {
 
+double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::size_t on_header(char*, std::size_t size, std::size_t n, void* user) {
+  static_cast<Transfer*>(user)->last_activity = steady_seconds();
+  return size * n;
+}
+
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const std::size_t len = size * n;
@@ -118,6 +129,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
   }
   t->body.insert(t->body.end(), data, data + len);
+  t->last_activity = steady_seconds();
   return len;
 }
 
@@ -187,9 +199,8 @@ void BatchFetcher::run(std::size_t count, const std::function<HttpRequest(std::s
     // Without PIPEWAIT every handle added before ALPN finishes opens its own connection.
     if (o.version != HttpOptions::Version::http1_1) easy_set(e, CURLOPT_PIPEWAIT, 1L, "PIPEWAIT");
     easy_set(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout * 1000), "CONNECTTIMEOUT_MS");
-    // A stalled body is abandoned, a slow but moving one never is: no whole-transfer timeout.
-    easy_set(e, CURLOPT_LOW_SPEED_LIMIT, 1L, "LOW_SPEED_LIMIT");
-    easy_set(e, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(std::ceil(o.stall_timeout))), "LOW_SPEED_TIME");
+    easy_set(e, CURLOPT_HEADERFUNCTION, &on_header, "HEADERFUNCTION");
+    easy_set(e, CURLOPT_HEADERDATA, static_cast<void*>(t.get()), "HEADERDATA");
     easy_set(e, CURLOPT_BUFFERSIZE, static_cast<long>(o.buffer_size), "BUFFERSIZE");
     if (!o.ca_file.empty()) easy_set(e, CURLOPT_CAINFO, o.ca_file.c_str(), "CAINFO");
     im.slots.push_back(std::move(t));
@@ -204,7 +215,9 @@ void BatchFetcher::run(std::size_t count, const std::function<HttpRequest(std::s
     t.attempt = attempt;
     t.body.clear();
     t.too_big = false;
+    t.stalled = false;
     t.errbuf[0] = 0;
+    t.last_activity = steady_seconds();
     easy_set(e, CURLOPT_URL, t.req.url.c_str(), "URL");
     if (t.req.head) easy_set(e, CURLOPT_NOBODY, 1L, "NOBODY");
     else easy_set(e, CURLOPT_HTTPGET, 1L, "HTTPGET");
@@ -241,7 +254,7 @@ void BatchFetcher::run(std::size_t count, const std::function<HttpRequest(std::s
   };
   std::multimap<double, Retry> retries;  // by the time they may start
   std::size_t next = 0;
-  auto steady = [] { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); };
+  auto steady = steady_seconds;
 
   auto finish = [&](Transfer& t, CURLcode result) {
     CURL* e = t.easy.get();
@@ -259,7 +272,9 @@ void BatchFetcher::run(std::size_t count, const std::function<HttpRequest(std::s
     if (transport_error) status = 0;
 
     std::string why;
-    if (transport_error)
+    if (t.stalled)
+      why = std::string(curl_easy_strerror(result)) + " (no byte for " + std::to_string(o.stall_timeout) + " s: stalled)";
+    else if (transport_error)
       why = t.too_big ? "response larger than " + std::to_string(t.req.max_body) + " bytes"
                       : std::string(curl_easy_strerror(result)) + (t.errbuf[0] ? std::string(" (") + t.errbuf + ")" : "");
     else if (status >= 500)
@@ -341,6 +356,25 @@ void BatchFetcher::run(std::size_t count, const std::function<HttpRequest(std::s
       void* priv = nullptr;
       curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
       finish(*static_cast<Transfer*>(priv), msg->data.result);
+    }
+    // A stalled transfer is abandoned, a slow but moving one never is (no whole-transfer timeout).
+    // Timed here rather than with CURLOPT_LOW_SPEED_TIME, whose speed is averaged over ~5 s and
+    // so notices a stall seconds late.
+    if (active > 0 && o.stall_timeout > 0) {
+      const double now = steady();
+      for (auto& t : im.slots)
+        if (t->active && now - t->last_activity > o.stall_timeout) {
+          // Not sent yet (waiting for a connection, or connecting, which has its own timeout):
+          // the clock starts when the request has gone out.
+          curl_off_t sent = 0;
+          curl_easy_getinfo(t->easy.get(), CURLINFO_PRETRANSFER_TIME_T, &sent);
+          if (sent == 0) {
+            t->last_activity = now;
+            continue;
+          }
+          t->stalled = true;
+          finish(*t, CURLE_OPERATION_TIMEDOUT);
+        }
     }
     if (running > 0) {
       long timeout = -1;

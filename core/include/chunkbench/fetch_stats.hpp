@@ -8,8 +8,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
 namespace chunkbench {
 
 struct RequestRecord {
@@ -51,8 +49,9 @@ class FetchStats {
   void add(RequestRecord r);
   std::vector<RequestRecord> records() const;
   FetchSummary summary() const;
-  // {"records": [...]} with one object per attempt.
-  nlohmann::json records_json() const;
+  // JSON text {"version": 1, "records": [...]}, one object per attempt (text, so that this header
+  // does not impose a JSON library on its users).
+  std::string records_json() const;
 
  private:
   std::int64_t epoch_ns_;
@@ -60,6 +59,7 @@ class FetchStats {
   std::vector<RequestRecord> records_;
 };
 
-nlohmann::json to_json(const FetchSummary& s);
+// JSON text of the summary, as `extract --json` prints it under "network".
+std::string summary_json(const FetchSummary& s);
 
 }  // namespace chunkbench
