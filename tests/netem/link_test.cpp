@@ -1,0 +1,308 @@
+// Tests with real namespaces, TUN/veth devices and qdiscs. They need root (CAP_NET_ADMIN and
+// CAP_SYS_ADMIN) and skip with the reason otherwise. Every test checks afterwards that nothing of
+// its runs is left: no namespace, no state file, no process, and the host's links and qdiscs as before.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "chunkbench/error.hpp"
+#include "chunkbench/netem/check.hpp"
+#include "chunkbench/netem/link.hpp"
+#include "chunkbench/netem/netns.hpp"
+#include "chunkbench/netem/process.hpp"
+#include "chunkbench/netem/scenario.hpp"
+#include "chunkbench/netem/topology.hpp"
+
+namespace cn = chunkbench::netem;
+
+namespace {
+
+const std::string kBin = CHUNKBENCH_BIN;
+// Large enough send buffers for one flow to fill 50 Mbit/s x 1 s RTT (6.25 MB); the host default
+// of 4 MiB would cap it near 20 Mbit/s (http-and-network.md section 5).
+const std::vector<std::pair<std::string, std::string>> kBigBuffers = {
+    {"sysctl.tcp_wmem", "4096 16384 33554432"}, {"sysctl.tcp_rmem", "4096 131072 33554432"}};
+
+std::string host_state() {
+  // Addresses and stats change on their own; names, flags, MTUs and qdiscs must not.
+  std::string links = cn::run_checked({"ip", "-o", "link", "show"});
+  std::string qdiscs = cn::run_checked({"tc", "qdisc", "show"});
+  return links + qdiscs;
+}
+
+bool wait_for(const std::function<bool()>& cond, double seconds) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return cond();
+}
+
+bool file_exists(const std::string& p) {
+  struct stat st{};
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+std::vector<std::string> namespaces_of(const std::string& run_id) {
+  std::vector<std::string> out;
+  for (const auto& ns : cn::list_chunkbench_namespaces())
+    if (ns.rfind(run_id + "-", 0) == 0) out.push_back(ns);
+  return out;
+}
+
+std::vector<std::string> namespaces_of_pid(pid_t pid) { return namespaces_of(std::string(cn::kNamePrefix) + std::to_string(pid)); }
+
+class NetemRoot : public testing::Test {
+ public:
+  void SetUp() override {
+    if (!cn::have_net_admin()) GTEST_SKIP() << "needs root (CAP_NET_ADMIN + CAP_SYS_ADMIN) to create namespaces and devices";
+    if (!file_exists("/dev/net/tun")) GTEST_SKIP() << "/dev/net/tun is missing";
+    before_ = host_state();
+  }
+  void TearDown() override {
+    if (before_.empty()) return;
+    EXPECT_TRUE(namespaces_of_pid(getpid()).empty()) << "namespaces of this process left behind";
+    // Runners this test started have ended; any namespace whose runner is gone is a leftover.
+    for (const auto& ns : cn::list_chunkbench_namespaces()) {
+      pid_t owner = std::stoi(ns.substr(std::string(cn::kNamePrefix).size()));
+      EXPECT_EQ(::kill(owner, 0), 0) << ns << " outlived its runner";
+    }
+    for (const auto& id : run_ids_) {
+      EXPECT_TRUE(namespaces_of(id).empty()) << id;
+      EXPECT_FALSE(file_exists(std::string(cn::kStateDir) + "/" + id + ".json")) << id;
+    }
+    EXPECT_EQ(host_state(), before_) << "the host's links or qdiscs changed";
+  }
+  std::string before_;
+  std::vector<std::string> run_ids_;
+};
+
+cn::Scenario scenario(const std::string& delay, const std::string& rate, std::vector<std::pair<std::string, std::string>> extra = {}) {
+  std::vector<std::pair<std::string, std::string>> o = kBigBuffers;
+  if (!delay.empty()) o.emplace_back("delay", delay);
+  if (!rate.empty()) o.emplace_back("rate", rate);
+  o.insert(o.end(), extra.begin(), extra.end());
+  cn::Scenario base;
+  base.name = "test";
+  return cn::apply_overrides(base, o);
+}
+
+cn::CheckResult check(NetemRoot& t, const cn::Scenario& s, std::optional<cn::Backend> forced, const cn::CheckOptions& o) {
+  cn::Topology topo(s);
+  t.run_ids_.push_back(topo.run_id());
+  auto choice = cn::choose_backend(s, topo, forced);
+  auto link = cn::make_link(choice.backend, topo);
+  auto r = cn::run_check(topo, *link, o);
+  std::printf("%s", r.to_text().c_str());
+  std::printf("counters: %s\n", r.counters.dump().c_str());
+  return r;
+}
+
+void expect_fidelity(const cn::CheckResult& r) {
+  EXPECT_TRUE(cn::rtt_within_tolerance(r.configured_rtt_ms, r.connect_rtt_median_ms()))
+      << "connect RTT " << r.connect_rtt_median_ms() << " ms vs " << r.configured_rtt_ms;
+  EXPECT_TRUE(cn::rtt_within_tolerance(r.configured_rtt_ms, r.echo_rtt_median_ms()))
+      << "request/response RTT " << r.echo_rtt_median_ms() << " ms vs " << r.configured_rtt_ms;
+  // Never faster than the link: propagation is a lower bound.
+  EXPECT_GE(r.echo_rtt_median_ms(), r.configured_rtt_ms);
+  for (const auto* b : {&r.up, &r.down}) {
+    EXPECT_TRUE(cn::rate_within_tolerance(b->configured_bps, b->ip_bps))
+        << "rate " << b->ip_bps / 1e6 << " Mbit/s vs " << b->configured_bps / 1e6;
+    EXPECT_GT(b->window_s, 0.5);
+  }
+  for (const char* d : {"up", "down"}) EXPECT_EQ(r.counters[d]["dropped_overflow"], 0) << d;
+  EXPECT_EQ(r.loss_up.received, r.loss_up.sent);
+  EXPECT_EQ(r.loss_down.received, r.loss_down.sent);
+}
+
+}  // namespace
+
+// "50 ms", "250 ms", "500 ms" are one-way delays in each direction, as the seed's `netem delay
+// 500ms` on lo was: RTT 100 ms, 500 ms and 1 s.
+TEST_F(NetemRoot, TunFidelity50msEachWay100Mbit) {
+  auto r = check(*this, scenario("50ms", "100mbit"), cn::Backend::tun, {});
+  EXPECT_EQ(r.configured_rtt_ms, 100);
+  expect_fidelity(r);
+}
+
+TEST_F(NetemRoot, TunFidelity250msEachWay20Mbit) {
+  auto r = check(*this, scenario("250ms", "20mbit"), cn::Backend::tun, {});
+  EXPECT_EQ(r.configured_rtt_ms, 500);
+  expect_fidelity(r);
+}
+
+TEST_F(NetemRoot, TunFidelitySeed500msEachWay50Mbit) {
+  auto r = check(*this, cn::apply_overrides(cn::load_scenario("seed-both"), kBigBuffers), cn::Backend::tun, {});
+  EXPECT_EQ(r.configured_rtt_ms, 1000);
+  expect_fidelity(r);
+}
+
+TEST_F(NetemRoot, TunLossOnePercent) {
+  cn::CheckOptions o;
+  o.bulk = false;
+  o.rtt = false;
+  auto r = check(*this, scenario("10ms", "", {{"loss", "1%"}}), cn::Backend::tun, o);
+  for (const auto* l : {&r.loss_up, &r.loss_down}) {
+    EXPECT_GE(l->sent, 10000u);
+    // Binomial sd at n = 10,000, p = 1 % is 0.1 %: four of them either side.
+    EXPECT_NEAR(l->measured(), 0.01, 0.004) << l->sent - l->received << " of " << l->sent << " lost";
+  }
+  // The emulator's own counter agrees with what the receivers saw.
+  auto up = r.counters["up"];
+  EXPECT_EQ(up["dropped_loss"].get<std::uint64_t>(), up["packets_in"].get<std::uint64_t>() - up["packets_out"].get<std::uint64_t>());
+}
+
+TEST_F(NetemRoot, TunDropTailQueueInPackets) {
+  // A 20-packet queue at 10 Mbit/s: a bulk flow must see queue drops and never more than 20 packets
+  // (30,000 bytes) of queue, nor more than 20 x 1.2 ms of queueing delay.
+  cn::CheckOptions o;
+  o.rtt = false;
+  o.loss = false;
+  o.bulk_seconds = 2;
+  auto r = check(*this, scenario("5ms", "10mbit", {{"queue", "20p"}}), cn::Backend::tun, o);
+  auto down = r.counters["down"];
+  EXPECT_GT(down["dropped_queue"].get<std::uint64_t>(), 0u);
+  EXPECT_LE(down["queue_peak_bytes"].get<std::uint64_t>(), 20u * 1500);
+  EXPECT_LE(down["queue_delay_max_us"].get<double>(), 20 * 1200 + 100);
+}
+
+TEST_F(NetemRoot, WondershaperRateOnly) {
+  // magnific0's class 1:20 (bulk TCP upload) is capped at 95 % of the rate; the ifb download class
+  // at the full rate. No delay: RTT near zero.
+  cn::CheckOptions o;
+  o.loss = false;
+  o.bulk_seconds = 3;
+  o.window_seconds = 2;
+  auto r = check(*this, scenario("", "50mbit"), cn::Backend::wondershaper, o);
+  EXPECT_EQ(r.link["backend"], "wondershaper");
+  EXPECT_LT(r.echo_rtt_median_ms(), 2.0);
+  EXPECT_TRUE(cn::rate_within_tolerance(0.95 * 50e6, r.up.ip_bps)) << r.up.ip_bps;
+  EXPECT_TRUE(cn::rate_within_tolerance(50e6, r.down.ip_bps)) << r.down.ip_bps;
+}
+
+TEST_F(NetemRoot, WondershaperRefusesDelay) {
+  auto s = scenario("10ms", "50mbit");
+  cn::Topology topo(s);
+  run_ids_.push_back(topo.run_id());
+  try {
+    cn::choose_backend(s, topo, cn::Backend::wondershaper);
+    FAIL() << "wondershaper accepted a delay";
+  } catch (const chunkbench::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("rate only"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(NetemRoot, KernelBackendOnlyWithNetem) {
+  auto s = scenario("20ms", "20mbit");
+  std::optional<cn::CheckResult> r;
+  {
+    cn::Topology topo(s);
+    run_ids_.push_back(topo.run_id());
+    bool netem = cn::kernel_has_netem(topo.client_ns());
+    auto automatic = cn::choose_backend(s, topo, std::nullopt);
+    EXPECT_EQ(automatic.backend, netem ? cn::Backend::kernel : cn::Backend::tun) << automatic.reason;
+    EXPECT_NE(automatic.reason.find(netem ? "present" : "absent"), std::string::npos) << automatic.reason;
+    if (!netem) {
+      try {
+        cn::choose_backend(s, topo, cn::Backend::kernel);
+        FAIL() << "forced kernel backend accepted without sch_netem";
+      } catch (const chunkbench::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("no sch_netem"), std::string::npos) << e.what();
+      }
+      GTEST_SKIP() << "this kernel has no sch_netem (" << automatic.reason << "); the kernel backend cannot run here";
+    }
+    auto link = cn::make_link(cn::Backend::kernel, topo);
+    r = cn::run_check(topo, *link, {});
+  }
+  expect_fidelity(*r);
+}
+
+TEST_F(NetemRoot, RunPassesAddressesAndExitCode) {
+  std::string out = testing::TempDir() + "/netem-run-env.txt";
+  ::unlink(out.c_str());
+  auto r = cn::run_command({kBin, "netem", "run", "--delay", "5ms", "-q", "--server",
+                            "echo server $SERVER_ADDR $CLIENT_ADDR > " + out + "; exec sleep 100", "--",
+                            "sh", "-c", "sleep 0.3; echo client $SERVER_ADDR $CLIENT_ADDR >> " + out + "; exit 42"});
+  EXPECT_EQ(r.status, 42) << r.output;
+  std::ifstream in(out);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(all, "server 10.77.0.2 10.77.0.1\nclient 10.77.0.2 10.77.0.1\n");
+}
+
+TEST_F(NetemRoot, RunServerCrashEndsTheRun) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = cn::run_command({kBin, "netem", "run", "--delay", "5ms", "-q", "--server", "sleep 0.5; exit 3", "--", "sleep", "60"});
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("server command exited with status 3"), std::string::npos) << r.output;
+  EXPECT_LT(s, 20);
+}
+
+TEST_F(NetemRoot, CtrlCTearsDown) {
+  cn::Child runner = cn::Child::spawn({kBin, "netem", "run", "seed-delay", "-q", "--server", "sleep 300", "--", "sleep", "300"}, {"", {}, true});
+  std::string id = std::string(cn::kNamePrefix) + std::to_string(runner.pid()) + "-0";
+  ASSERT_TRUE(wait_for([&] { return cn::pids_in_netns(cn::netns_path(id + "-c")).size() == 1; }, 15)) << "client never started";
+  ::kill(runner.pid(), SIGINT);
+  EXPECT_EQ(runner.wait(), 128 + SIGINT);
+  run_ids_.push_back(id);
+}
+
+TEST_F(NetemRoot, SigkillOfRunnerIsCleanedByLaterRunAndByCleanup) {
+  for (int round = 0; round < 2; ++round) {
+    // The server and client leave grandchildren (the backgrounded sleeps) that no death signal reaches.
+    cn::Child runner = cn::Child::spawn({kBin, "netem", "run", "seed-both", "-q", "--server", "sleep 300 & sleep 301", "--",
+                                         "sh", "-c", "sleep 302 & sleep 303"},
+                                        {"", {}, false});
+    std::string id = std::string(cn::kNamePrefix) + std::to_string(runner.pid()) + "-0";
+    ASSERT_TRUE(wait_for([&] { return cn::pids_in_netns(cn::netns_path(id + "-c")).size() >= 2; }, 15)) << "client never started";
+    ASSERT_TRUE(wait_for([&] { return cn::pids_in_netns(cn::netns_path(id + "-s")).size() >= 2; }, 5));
+    ::kill(runner.pid(), SIGKILL);
+    runner.wait();
+    run_ids_.push_back(id);
+    // The runner could not clean: its namespaces and their orphans are still there.
+    EXPECT_EQ(namespaces_of(id).size(), 2u);
+    auto orphans = cn::pids_in_netns(cn::netns_path(id + "-s"));
+    EXPECT_FALSE(orphans.empty());
+    if (round == 0) {
+      cn::Topology later(scenario("1ms", ""));  // a later run removes the dead run's leftovers first
+      run_ids_.push_back(later.run_id());
+      EXPECT_TRUE(namespaces_of(id).empty());
+    } else {
+      auto r = cn::run_command({kBin, "netem", "cleanup"});
+      EXPECT_EQ(r.status, 0) << r.output;
+      EXPECT_NE(r.output.find("deleted namespace " + id + "-c"), std::string::npos) << r.output;
+    }
+    EXPECT_FALSE(file_exists(std::string(cn::kStateDir) + "/" + id + ".json"));
+    for (pid_t p : orphans) {
+      // Killed; at most a zombie waiting for its new parent to reap it.
+      std::ifstream st("/proc/" + std::to_string(p) + "/stat");
+      std::string line;
+      if (std::getline(st, line)) {
+        EXPECT_NE(line.find(") Z "), std::string::npos) << line;
+      }
+    }
+  }
+}
+
+TEST(NetemNoRoot, ClearErrorWithoutPrivileges) {
+  if (!cn::have_net_admin()) {
+    auto r = cn::run_command({kBin, "netem", "check", "seed-delay"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.output.find("needs root"), std::string::npos) << r.output;
+    return;
+  }
+  // As root: drop to nobody for one run.
+  auto r = cn::run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", kBin, "netem", "check", "seed-delay"});
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("needs root, or CAP_NET_ADMIN and CAP_SYS_ADMIN"), std::string::npos) << r.output;
+}
