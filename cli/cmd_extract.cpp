@@ -97,6 +97,7 @@ int run_extract(int argc, char** argv) {
   ExtractOptions opt;
   opt.threads = threads;
   opt.in_place = args.has("in-place");
+  opt.queue = remote.http.in_flight;
   std::unique_ptr<HttpRangeSource> source;
   if (auto url = args.maybe("source")) {
     source = std::make_unique<HttpRangeSource>(*url, remote.http, remote.stats);

@@ -134,6 +134,9 @@ ExtractStats extract(const Index& target, const std::string& output, const std::
   st.chunks_in_place = in_place_chunks;
   st.bytes_in_place = in_place_bytes;
 
+  // Fetched chunks waiting for a worker: at least the transfer window, so a burst of completions
+  // (h2 streams finish together) never blocks the transfer loop while workers are busy.
+  const std::size_t queue = std::max<std::size_t>(threads * 4, opt.queue);
   Plan plan = Plan::build(target, seeds);
   if (opt.plan.remote != PlanOptions::Remote::store && !opt.range)
     throw Error(Errc::usage, std::string("source mode ") + remote_name(opt.plan.remote) + " needs an image URL (--source)");
@@ -240,7 +243,7 @@ ExtractStats extract(const Index& target, const std::string& output, const std::
         std::uint64_t e = first + count < n ? target.start(first + count) : target.blob_size();
         byte_spans.push_back(ByteSpan{b, e - b});
       }
-      WorkPool pool(threads, threads * 4);
+      WorkPool pool(threads, queue);
       opt.range->fetch(byte_spans, [&](std::size_t r, std::vector<std::uint8_t>&& body, const std::string& where) {
         ++requests;
         wire += body.size();
@@ -320,7 +323,7 @@ ExtractStats extract(const Index& target, const std::string& output, const std::
       std::mutex bad_mu;
       std::vector<ChunkId> round_ids;
       for (std::size_t r : req) round_ids.push_back(ids[r]);
-      WorkPool pool(threads, threads * 4);
+      WorkPool pool(threads, queue);
       Sink sink;
       sink.on_chunk = [&](std::size_t k, ChunkData data, const std::string& where) {
         ++fetched;

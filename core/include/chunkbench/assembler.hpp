@@ -28,6 +28,8 @@ struct ExtractProgress {
 struct ExtractOptions {
   unsigned threads = 0;  // decode/verify/write workers; 0: one per core
   bool in_place = false;
+  // Fetched chunks that may wait for a worker (memory: queue x stored chunk size); 0: 4 per thread.
+  std::size_t queue = 0;
   // Called at most every 200 ms, from any worker thread (serialised).
   std::function<void(const ExtractProgress&)> progress;
   // Where chunks no seed holds come from; range and automatic need `range`.
