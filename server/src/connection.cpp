@@ -3,16 +3,19 @@
 #include <openssl/err.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <cstring>
 
 #include "chunkbench/error.hpp"
 #include "event_loop.hpp"
+#include "tls_sink.hpp"
 
 namespace chunkbench::server {
 
 Connection::Connection(Loop& loop, std::uint64_t id, Fd fd) : loop_(loop), id_(id), fd_(std::move(fd)) {
   ssl_.reset(SSL_new(loop_.tls().ctx.get()));
-  if (!ssl_ || SSL_set_fd(ssl_.get(), fd_.get()) != 1) throw Error(Errc::io, "SSL_new: " + ssl_error_text());
+  if (!ssl_) throw Error(Errc::io, "SSL_new: " + ssl_error_text());
+  attach_tls_bios(ssl_.get(), fd_.get(), this);
   SSL_set_accept_state(ssl_.get());
 }
 
@@ -37,6 +40,7 @@ void Connection::on_timer(std::uint64_t token) {
 bool Connection::handshake() {
   ERR_clear_error();
   int rv = SSL_do_handshake(ssl_.get());
+  if (!send_pending()) return false;  // the handshake flight went into pending_
   if (rv != 1) {
     int err = SSL_get_error(ssl_.get(), rv);
     if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return false;  // edge-triggered: wait
@@ -74,7 +78,7 @@ void Connection::progress() {
     read_input();
     if (closed_) return;
     if (!flush()) return;
-    if (blocked_.empty()) {
+    if (pending_.empty()) {
       if (session_->wants_abort()) return close(true);
       if (session_->finished()) return close(false);
     }
@@ -103,24 +107,35 @@ void Connection::read_input() {
   read_paused_ = true;
 }
 
-bool Connection::write_failed(int rv) {
-  int err = SSL_get_error(ssl_.get(), rv);
-  if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) return true;  // wait for the next edge
-  tls_broken_ = true;
-  ERR_clear_error();
-  close(false);
-  return false;
+bool Connection::send_bytes(const std::uint8_t* data, std::size_t n, std::size_t& sent) {
+  while (sent < n) {
+    ssize_t rv = ::send(fd_.get(), data + sent, n - sent, MSG_NOSIGNAL);
+    if (rv > 0) {
+      sent += static_cast<std::size_t>(rv);
+      continue;
+    }
+    if (rv < 0 && errno == EINTR) continue;
+    if (rv < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;  // EPOLLOUT edge will follow
+    tls_broken_ = true;  // the peer is gone; nothing more can be said to it
+    close(false);
+    return false;
+  }
+  return true;
+}
+
+bool Connection::send_pending() {
+  if (pending_.empty()) return true;
+  std::size_t sent = 0;
+  if (!send_bytes(pending_.data(), pending_.size(), sent)) return false;
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(sent));
+  if (pending_.empty() && pending_.capacity() > (1u << 20)) std::vector<std::uint8_t>().swap(pending_);
+  return true;
 }
 
 bool Connection::flush() {
+  if (!send_pending()) return false;
+  if (!pending_.empty()) return true;  // the socket is full: produce nothing more until it drains
   for (;;) {
-    if (!blocked_.empty()) {
-      ERR_clear_error();
-      int rv = SSL_write(ssl_.get(), blocked_.data(), static_cast<int>(blocked_.size()));
-      if (rv <= 0) return write_failed(rv);
-      blocked_.clear();
-      continue;
-    }
     OutBuffer& out = loop_.scratch();
     out.clear();
     if (!session_->produce(out)) {
@@ -128,12 +143,24 @@ bool Connection::flush() {
       return false;
     }
     if (out.empty()) return true;
+    std::vector<std::uint8_t>& cipher = loop_.cipher();
+    cipher.clear();
+    sink_ = &cipher;
     ERR_clear_error();
     int rv = SSL_write(ssl_.get(), out.data(), static_cast<int>(out.size()));
-    if (rv > 0) continue;  // without partial-write mode SSL_write takes everything or nothing
-    // TLS may already hold part of it; the retry must present the same bytes, so keep our own copy.
-    blocked_.assign(out.data(), out.data() + out.size());
-    return write_failed(rv);
+    sink_ = &pending_;
+    if (rv <= 0) {  // the sink never blocks, so this is a real TLS failure
+      tls_broken_ = true;
+      ERR_clear_error();
+      close(false);
+      return false;
+    }
+    std::size_t sent = 0;
+    if (!send_bytes(cipher.data(), cipher.size(), sent)) return false;
+    if (sent < cipher.size()) {
+      pending_.assign(cipher.begin() + static_cast<std::ptrdiff_t>(sent), cipher.end());
+      return true;
+    }
   }
 }
 
@@ -157,6 +184,8 @@ void Connection::close(bool reset) {
     ERR_clear_error();
     SSL_shutdown(ssl_.get());  // best effort close_notify; never wait for the peer's
     ERR_clear_error();
+    std::size_t sent = 0;
+    send_bytes(pending_.data(), pending_.size(), sent);
   }
   ssl_.reset();
   fd_.reset();

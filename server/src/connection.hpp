@@ -25,12 +25,16 @@ class Connection final : public SessionHost {
   void schedule(Clock::time_point when, std::uint64_t token) override;
   Clock::time_point now() const override { return Clock::now(); }
 
+  // Where the TLS write BIO puts ciphertext (see tls_sink.cpp).
+  std::vector<std::uint8_t>* sink() { return sink_; }
+
  private:
   bool handshake();
   void progress();
   void read_input();
   bool flush();
-  bool write_failed(int rv);
+  bool send_pending();
+  bool send_bytes(const std::uint8_t* data, std::size_t n, std::size_t& sent);
   void close(bool reset);
 
   Loop& loop_;
@@ -38,7 +42,10 @@ class Connection final : public SessionHost {
   Fd fd_;
   SslPtr ssl_;
   std::unique_ptr<Session> session_;
-  std::vector<std::uint8_t> blocked_;  // bytes SSL_write refused with WANT_WRITE, retried verbatim
+  // Ciphertext the socket did not take yet. Usually empty: records are collected in the loop's shared
+  // buffer and sent in one send(); only a remainder after EAGAIN is copied here.
+  std::vector<std::uint8_t> pending_;
+  std::vector<std::uint8_t>* sink_ = &pending_;
   bool closed_ = false, tls_broken_ = false, opened_ = false, read_paused_ = false;
 };
 

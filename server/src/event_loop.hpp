@@ -29,6 +29,7 @@ class Loop {
   // For connections.
   void schedule(std::uint64_t conn_id, Clock::time_point when, std::uint64_t token);
   OutBuffer& scratch() { return scratch_; }
+  std::vector<std::uint8_t>& cipher() { return cipher_; }
   std::uint8_t* read_buffer() { return read_buf_.get(); }
   static constexpr std::size_t kReadBuffer = 64 * 1024;
   LoopContext& context() { return ctx_; }
@@ -57,6 +58,12 @@ class Loop {
   std::uint64_t timer_seq_ = 0;
   // Output is produced here and handed to SSL_write whole; 256 KiB holds 16 full TLS records.
   OutBuffer scratch_{256 * 1024};
+  // The TLS records made from scratch_, sent with one send(); reserved so that collecting never reallocates.
+  std::vector<std::uint8_t> cipher_ = [] {
+    std::vector<std::uint8_t> v;
+    v.reserve(320 * 1024);
+    return v;
+  }();
   std::unique_ptr<std::uint8_t[]> read_buf_{new std::uint8_t[kReadBuffer]};
 };
 

@@ -39,9 +39,8 @@ std::unique_ptr<TlsContext> make_tls_context(const Options& opt) {
   if (!ctx) throw Error(Errc::io, "SSL_CTX_new: " + ssl_error_text());
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
-  // Moving buffer: a write that blocked is retried from the connection's own copy of the bytes, not from
-  // the loop's scratch buffer it was produced in. RELEASE_BUFFERS stays off: reallocating per record costs.
-  SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // RELEASE_BUFFERS stays off: freeing and reallocating the record buffers per read/write costs more
+  // than the memory of idle connections saves here.
   SSL_CTX_clear_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 
   if (!opt.cert_file.empty() || !opt.key_file.empty()) {
