@@ -128,6 +128,13 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
     t->too_big = true;
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
   }
+  if (t->body.empty()) {
+    // One allocation per body instead of a doubling series of copies.
+    curl_off_t cl = -1;
+    curl_easy_getinfo(t->easy.get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+    if (cl > 0 && (!t->req.max_body || static_cast<std::size_t>(cl) <= t->req.max_body))
+      t->body.reserve(static_cast<std::size_t>(cl));
+  }
   t->body.insert(t->body.end(), data, data + len);
   t->last_activity = steady_seconds();
   return len;
