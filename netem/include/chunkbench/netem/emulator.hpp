@@ -10,6 +10,9 @@
 // With jitter 0 this is release = max(arrival + size/rate + delay, previous release + size/rate):
 // the max(arrival + delay, previous departure + size/rate) with each packet's own
 // transmission time included, as on a real wire.
+// Release times are computed on the emulated timeline, so timer latency never lowers the rate: a
+// late wakeup releases everything due at once. Wakeups are coalesced to >= 50 us apart (a packet
+// is released at most ~50 us late plus scheduling latency; release_late_max_us records the worst).
 #include <atomic>
 #include <cstdint>
 #include <memory>
