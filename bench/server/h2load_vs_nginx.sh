@@ -5,17 +5,17 @@
 #
 # usage: bench/server/h2load_vs_nginx.sh [CHUNKBENCH_BINARY]
 # environment (defaults in brackets):
-#   FILES [256] SIZE [65536] REQUESTS_H2 [200000] REQUESTS_H1 [50000] CLIENTS_H2 [4] CLIENTS_H1 [16]
-#   STREAMS [32] WORKERS [1] REPEAT [3]
+#   FILES [256] SIZE [65536] REQUESTS_H2 [100000] REQUESTS_H1 [30000] CLIENTS_H2 [4] CLIENTS_H1 [16]
+#   STREAMS [32] WORKERS [1] REPEAT [5]
 #   PIN [1]: run the servers on CPU 1 and h2load on CPU 0 (taskset), so neither steals the other's core
 #   KEEP [0]: keep the work directory for inspection
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-$here/build/cli/chunkbench}
-FILES=${FILES:-256} SIZE=${SIZE:-65536} REQUESTS_H2=${REQUESTS_H2:-200000} REQUESTS_H1=${REQUESTS_H1:-50000}
+FILES=${FILES:-256} SIZE=${SIZE:-65536} REQUESTS_H2=${REQUESTS_H2:-100000} REQUESTS_H1=${REQUESTS_H1:-30000}
 CLIENTS_H2=${CLIENTS_H2:-4} CLIENTS_H1=${CLIENTS_H1:-16} STREAMS=${STREAMS:-32} WORKERS=${WORKERS:-1}
-REPEAT=${REPEAT:-3} PIN=${PIN:-1} KEEP=${KEEP:-0}
+REPEAT=${REPEAT:-5} PIN=${PIN:-1} KEEP=${KEEP:-0}
 
 for tool in h2load nginx openssl python3; do
   command -v "$tool" >/dev/null || { echo "h2load_vs_nginx: $tool is not installed" >&2; exit 2; }

@@ -1,6 +1,8 @@
 // Every fault the server can inject, observed from a real client over both protocols.
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +18,9 @@ struct Proto {
   const char* name;
   long curl_version;
 };
+
+// Names the parameter in test listings (ctest shows it) instead of a byte dump.
+void PrintTo(const Proto& p, std::ostream* os) { *os << p.name; }
 
 class ServeFaults : public ::testing::TestWithParam<Proto> {
  protected:

@@ -1,6 +1,8 @@
 // File serving over both protocols through libcurl and the curl CLI: status codes, headers, ranges,
 // HEAD, path validation, and certificate verification against the generated CA.
 #include <gtest/gtest.h>
+
+#include <ostream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +19,9 @@ struct Proto {
   long curl_version;   // requested
   long negotiated;     // CURLINFO_HTTP_VERSION expected
 };
+// Names the parameter in test listings (ctest shows it) instead of a byte dump.
+void PrintTo(const Proto& p, std::ostream* os) { *os << p.name; }
+
 const Proto kH2{"h2", CURL_HTTP_VERSION_2TLS, CURL_HTTP_VERSION_2_0};
 const Proto kH1{"http/1.1", CURL_HTTP_VERSION_1_1, CURL_HTTP_VERSION_1_1};
 

@@ -67,6 +67,18 @@ TEST_F(ServeTools, H2loadCountsMatchStats) {
   EXPECT_EQ(final_stats["connections_open"], 0);
 }
 
+TEST_F(ServeTools, Http1PipeliningKeepsOrder) {
+  ServeProcess s(dir / "www", {}, dir);
+  std::ofstream(dir / "urls") << s.url("/c0.bin") << "\n" << s.url("/c1.bin") << "\n" << s.url("/missing") << "\n";
+  // 64 requests in flight per connection: more than the 32 the server queues before it stops reading.
+  CmdResult r = run_cmd({"h2load", "--h1", "-n", "900", "-c", "2", "-m", "64", "-i", dir / "urls"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("900 done, 600 succeeded, 300 failed"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("status codes: 600 2xx, 0 3xx, 300 4xx"), std::string::npos) << r.output;
+  auto st = nlohmann::json::parse(stats_text(s));
+  EXPECT_EQ(st["protocols"]["http/1.1"]["body_bytes"].get<std::uint64_t>(), 600ull * 65536 + 300 * std::string("404 Not Found\n").size());
+}
+
 TEST_F(ServeTools, ShutdownOnSignalsWithOpenConnections) {
   for (int sig : {SIGTERM, SIGINT}) {
     ServeProcess s(dir / "www", {"--stats", dir / "stats.json", "--fault-stall-rate", "1"}, dir);
