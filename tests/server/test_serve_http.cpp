@@ -159,6 +159,29 @@ TEST_P(ServeHttp, TraversalIsRefused) {
   EXPECT_EQ(in.body, pattern(65536, 7));
 }
 
+// Bodies far larger than the socket buffer, read slowly: the server must park on EAGAIN, keep the
+// unsent TLS records, resume on EPOLLOUT and still deliver every byte in order.
+TEST_P(ServeHttp, LargeBodyToSlowReader) {
+  const std::string big = pattern(24 << 20, 11);
+  write_file(dir / "www/image.raw", big);
+  FetchResult fast = fetch(server->url("/image.raw"), opts());
+  ASSERT_EQ(fast.rc, CURLE_OK) << fast.error;
+  EXPECT_EQ(fast.http_version, GetParam().negotiated);
+  EXPECT_TRUE(fast.body == big);
+  CmdResult slow = run_cmd({"curl", "-sS", GetParam().curl_version == CURL_HTTP_VERSION_1_1 ? "--http1.1" : "--http2",
+                            "--cacert", server->ca(), "--limit-rate", "12M", "-o", dir / "slow.raw", "-w",
+                            "%{http_code} %{size_download}", server->url("/image.raw")});
+  ASSERT_EQ(slow.exit_code, 0) << slow.output;
+  EXPECT_EQ(slow.output, "200 " + std::to_string(big.size()));
+  EXPECT_TRUE(read_file(dir / "slow.raw") == big);
+  // And a range deep inside it.
+  FetchOptions o = opts();
+  o.range = "20000000-20999999";
+  FetchResult r = fetch(server->url("/image.raw"), o);
+  EXPECT_EQ(r.status, 206);
+  EXPECT_TRUE(r.body == big.substr(20000000, 1000000));
+}
+
 INSTANTIATE_TEST_SUITE_P(Protocols, ServeHttp, ::testing::Values(kH2, kH1),
                          [](const auto& info) { return std::string(info.param.name == std::string("h2") ? "h2" : "h1"); });
 
