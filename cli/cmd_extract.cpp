@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -50,8 +51,9 @@ int run_extract(int argc, char** argv) {
   add_store_options(args, true);
   args.option("seed", 0, "FILE", "an image whose chunks may be reused (FILE.caibx, FILE or INDEX:FILE)", true);
   args.option("seed-dir", 0, "DIR", "use every *.caibx under DIR whose image sits beside it as a seed", true);
-  args.option("concurrency", 'n', "N", "requests in flight to remote stores (default 64); with only local stores,\n"
-                                       "the number of worker threads (as before)");
+  args.option("concurrency", 'n', "N", "requests in flight to remote stores (default: 16 MiB of average chunks,\n"
+                                       "4 to 64, i.e. 64 at 64 KiB, 8 at 2 MiB); with only local stores, the\n"
+                                       "number of worker threads (as before)");
   args.option("threads", 0, "N", "decode/verify/write threads (default: one per core)");
   add_http_options(args);
   args.option("source", 0, "URL", "the raw image over http(s), read by Range requests (see --source-mode)");
@@ -83,7 +85,11 @@ int run_extract(int argc, char** argv) {
 
   RemoteContext remote;
   remote.http = http_options(args);
-  remote.http.in_flight = any_remote ? static_cast<unsigned>(args.get_int("concurrency", 64, 1, 65536)) : 64;
+  // Default window: about 16 MiB of chunks in flight, 4 to 64 requests. Large chunks need few
+  // requests to fill a link (reference §0), and with many of them an h2 server interleaves all
+  // streams so they complete together at the end instead of feeding the decoders as they go.
+  const auto window = static_cast<long long>(std::clamp<std::uint64_t>((16u << 20) / std::max<std::uint64_t>(target.sizes.avg, 1), 4, 64));
+  remote.http.in_flight = any_remote ? static_cast<unsigned>(args.get_int("concurrency", window, 1, 65536)) : 64;
   // zstd's worst case for incompressible data is a few bytes per 128 KiB block; be generous.
   remote.max_body = target.sizes.max + target.sizes.max / 64 + 4096;
 

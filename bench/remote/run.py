@@ -78,7 +78,8 @@ def main():
     ap.add_argument("--size", default="256M")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--delay", type=int, default=5)
-    ap.add_argument("--inflight", type=int, default=64)
+    ap.add_argument("--inflight", type=int, default=0, help="chunkbench -n (default: its own default window)")
+    ap.add_argument("--bare-streams", type=int, default=64, help="h2load -m for the bare transfer")
     ap.add_argument("--out", default="")
     a = ap.parse_args()
     b = os.path.abspath(a.bin)
@@ -117,7 +118,8 @@ def main():
 
     def cb_remote(srv, name, extra=()):
         rm_out()
-        dt, out = timed([b, "extract", "-s", srv.url(f"store-{name}/"), "--ca", srv.ca, "-n", str(a.inflight),
+        n = ["-n", str(a.inflight)] if a.inflight else []
+        dt, out = timed([b, "extract", "-s", srv.url(f"store-{name}/"), "--ca", srv.ca, *n,
                          "--json", *extra, stores[name]["index"], out_img])
         cb_remote.last = json.loads(out)
         return dt
@@ -145,7 +147,7 @@ def main():
                 f.write(srv.url(rel) + "\n")
         n = len(stores[name]["files"])
         t0 = time.monotonic()
-        p = sh(["h2load", "-n", str(n), "-c", "1", "-m", str(a.inflight), "-i", urls])
+        p = sh(["h2load", "-n", str(n), "-c", "1", "-m", str(a.bare_streams), "-i", urls])
         dt = time.monotonic() - t0
         m = re.search(r"finished in ([\d.]+)(ms|s)", p.stdout)
         inner = float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
@@ -155,8 +157,12 @@ def main():
         bare.inner = inner
         return dt
 
-    results = {"image": {"kind": a.kind, "size": image_size}, "reps": a.reps, "inflight": a.inflight,
-               "host": os.uname().nodename, "cpus": os.cpu_count(), "stores": {}}
+    results = {"image": {"kind": a.kind, "size": image_size}, "reps": a.reps, "inflight": a.inflight or "default",
+               "bare_streams": a.bare_streams,
+               "host": os.uname().nodename, "cpus": os.cpu_count(), "loadavg_start": os.getloadavg(),
+               "link": "loopback 127.0.0.1, no shaping, MTU " + open("/sys/class/net/lo/mtu").read().strip(),
+               "congestion_control": open("/proc/sys/net/ipv4/tcp_congestion_control").read().strip(),
+               "stores": {}}
     for delay in (0, a.delay):
         srv = Server(b, root, w, f"serve{delay}", ["--response-delay", str(delay)] if delay else [])
         try:
@@ -187,6 +193,7 @@ def main():
                       flush=True)
         finally:
             srv.stop()
+    results["loadavg_end"] = os.getloadavg()
     if a.out:
         with open(a.out, "w") as f:
             json.dump(results, f, indent=2)
