@@ -72,6 +72,20 @@ void multi_set(CURLM* m, CURLMoption opt, T value, const char* what) {
   if (rc != CURLM_OK) throw Error(Errc::network, std::string("curl_multi_setopt ") + what + ": " + curl_multi_strerror(rc));
 }
 
+struct Transfer {
+  EasyPtr easy;
+  std::size_t index = 0;
+  HttpRequest req;
+  unsigned attempt = 0;
+  double start = 0;
+  std::vector<std::uint8_t> body;
+  bool too_big = false;
+  bool active = false;
+  bool stalled = false;
+  double last_activity = 0;  // steady-clock seconds of the last header or body byte
+  char errbuf[CURL_ERROR_SIZE] = {};
+};
+
 }  // namespace
 
 const char* version_name(HttpOptions::Version v) noexcept {
@@ -88,20 +102,6 @@ HttpOptions::Version parse_http_version(const std::string& s) {
   if (s == "any" || s.empty()) return HttpOptions::Version::any;
   throw Error(Errc::usage, "--http " + s + ": expected 1.1, 2 or any");
 }
-
-struct Transfer {
-  EasyPtr easy;
-  std::size_t index = 0;
-  HttpRequest req;
-  unsigned attempt = 0;
-  double start = 0;
-  std::vector<std::uint8_t> body;
-  bool too_big = false;
-  bool active = false;
-  bool stalled = false;
-  double last_activity = 0;  // steady-clock seconds of the last header or body byte
-  char errbuf[CURL_ERROR_SIZE] = {};
-};
 
 struct BatchFetcher::Impl {
   MultiPtr multi;

@@ -20,6 +20,8 @@ std::string span_name(const std::string& url, const ByteSpan& s) {
 HttpRangeSource::HttpRangeSource(std::string image_url, HttpOptions options, std::shared_ptr<FetchStats> stats)
     : url_(std::move(image_url)), fetcher_(std::move(options), std::move(stats)) {
   if (!is_http_url(url_)) throw Error(Errc::usage, "--source " + url_ + ": not an http:// or https:// URL");
+  if (fetcher_.options().version == HttpOptions::Version::http2 && url_.rfind("http://", 0) == 0)
+    throw Error(Errc::usage, "--source " + url_ + ": HTTP/2 was required but h2 without TLS (h2c) is not supported");
 }
 
 void HttpRangeSource::fetch(
