@@ -9,11 +9,14 @@
 // CPU = the emulator thread's CPU time over the window; it includes the receive-side kernel work
 // a TUN write performs synchronously in the writing thread.
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -27,6 +30,7 @@
 #include "chunkbench/fd.hpp"
 #include "chunkbench/netem/link.hpp"
 #include "chunkbench/netem/netns.hpp"
+#include "chunkbench/netem/process.hpp"
 #include "chunkbench/netem/scenario.hpp"
 #include "chunkbench/netem/topology.hpp"
 
@@ -34,6 +38,22 @@ namespace cn = chunkbench::netem;
 using chunkbench::Fd;
 
 namespace {
+
+double thread_cpu(std::thread& t) {
+  clockid_t cid;
+  timespec ts{};
+  if (pthread_getcpuclockid(t.native_handle(), &cid) != 0 || clock_gettime(cid, &ts) != 0) return 0;
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+std::uint64_t tun_tx_dropped(const std::string& ns) {
+  auto r = cn::run_command({"ip", "-n", ns, "-j", "-s", "link", "show", "cbtun"});
+  try {
+    return nlohmann::json::parse(r.output).at(0).at("stats64").at("tx").at("dropped").get<std::uint64_t>();
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
 
 double now_s() {
   timespec ts;
@@ -50,10 +70,15 @@ Fd udp_in(const std::string& ns) {
 
 struct Point {
   double delay_ms, target_bps;
+  double offered_bps = 0;   // what reached the emulator (its input), after the client's TUN queue
   double emulator_bps = 0, received_bps = 0;
+  double sender_cpu = 0, receiver_cpu = 0;  // fractions of a core, load generator threads
+  std::uint64_t tun_tx_dropped = 0;         // packets the client's TUN queue dropped before the emulator read them
   double cpu_fraction = 0;  // of one core, over the window
   std::uint64_t dropped_overflow = 0, dropped_write = 0;
   double release_late_max_us = 0;
+  // The generator could not offer the target: the run says nothing about the emulator's limit.
+  bool generator_limited() const { return offered_bps < 0.97 * target_bps; }
   bool sustained() const {
     return std::abs(emulator_bps - target_bps) <= 0.05 * target_bps && std::abs(received_bps - target_bps) <= 0.05 * target_bps;
   }
@@ -67,7 +92,11 @@ Point measure(double delay_ms, double target_bps, double window_s) {
   char rate[32], delay[32];
   std::snprintf(rate, sizeof rate, "%.0fkbit", target_bps / 1e3);
   std::snprintf(delay, sizeof delay, "%.0fms", delay_ms);
-  cn::Scenario s = cn::apply_overrides(base, {{"rate", rate}, {"delay", delay}, {"queue", "1000p"}});
+  // 100 ms of queue: absorbs the load generator's own scheduling stalls (its catch-up bursts would
+  // otherwise be dropped while the link idled) without hiding an emulator that cannot keep up.
+  char queue[32];
+  std::snprintf(queue, sizeof queue, "%.0f", std::max(1500.0 * 1000, target_bps / 8 * 0.1));
+  cn::Scenario s = cn::apply_overrides(base, {{"rate", rate}, {"delay", delay}, {"queue", queue}});
   cn::Topology topo(s);
   auto link = cn::make_link(cn::Backend::tun, topo);
 
@@ -89,7 +118,15 @@ Point measure(double delay_ms, double target_bps, double window_s) {
   const double total = settle + window_s;
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> received{0};
+  // The load generator runs at real-time priority (below the emulator's) so that on a shared
+  // machine its own scheduling stalls do not starve the link and pass for emulator limits.
+  auto realtime = [] {
+    sched_param sp{};
+    sp.sched_priority = 5;
+    pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+  };
   std::thread receiver([&] {
+    realtime();
     std::vector<char> buf(kPayload * 64);
     std::vector<mmsghdr> msgs(64);
     std::vector<iovec> iov(64);
@@ -107,6 +144,7 @@ Point measure(double delay_ms, double target_bps, double window_s) {
     }
   });
   std::thread sender([&] {
+    realtime();
     std::vector<char> payload(kPayload, 'b');
     std::vector<mmsghdr> msgs(256);
     iovec iov{payload.data(), payload.size()};
@@ -134,15 +172,21 @@ Point measure(double delay_ms, double target_bps, double window_s) {
   while (now_s() < start + settle) usleep(10000);
   auto c0 = link->counters();
   std::uint64_t r0 = received.load();
+  double s0 = thread_cpu(sender), v0 = thread_cpu(receiver);
   double t0 = now_s();
   while (now_s() < start + total) usleep(10000);
   auto c1 = link->counters();
   std::uint64_t r1 = received.load();
+  double s1 = thread_cpu(sender), v1 = thread_cpu(receiver);
   double t1 = now_s();
+  p.tun_tx_dropped = tun_tx_dropped(topo.client_ns());
   stop = true;
   sender.join();
   receiver.join();
   const double w = t1 - t0;
+  p.sender_cpu = (s1 - s0) / w;
+  p.receiver_cpu = (v1 - v0) / w;
+  p.offered_bps = static_cast<double>(c1["up"]["bytes_in"].get<std::uint64_t>() - c0["up"]["bytes_in"].get<std::uint64_t>()) * 8 / w;
   p.emulator_bps = static_cast<double>(c1["up"]["bytes_out"].get<std::uint64_t>() - c0["up"]["bytes_out"].get<std::uint64_t>()) * 8 / w;
   p.received_bps = static_cast<double>(r1 - r0) * 8 / w;
   p.cpu_fraction = (c1["thread_cpu_seconds"].get<double>() - c0["thread_cpu_seconds"].get<double>()) / w;
@@ -169,16 +213,21 @@ int main(int argc, char** argv) {
   try {
     cn::require_net_admin();
     nlohmann::json all = nlohmann::json::array();
-    std::printf("%9s %11s %13s %13s %9s %12s %9s\n", "delay", "target", "emulator out", "received", "CPU", "CPU/Gbit/s", "result");
+    std::printf("%7s %10s %11s %11s %11s %6s %10s %11s %8s\n", "delay", "target", "emulator in", "emulator out", "received",
+                "CPU", "CPU/Gbit/s", "gen CPU s/r", "result");
     for (double delay : {0.0, 500.0}) {
       double best = 0;
       int failures = 0;
-      for (double mbit : {100.0, 250.0, 500.0, 750.0, 1000.0, 1250.0, 1500.0, 1750.0, 2000.0, 2500.0, 3000.0}) {
+      for (double mbit : {100.0, 250.0, 500.0, 750.0, 1000.0, 1250.0, 1500.0, 1750.0, 2000.0, 2500.0, 3000.0, 3500.0, 4000.0, 5000.0}) {
         Point p = measure(delay, mbit * 1e6, window);
-        std::printf("%7.0fms %6.0f Mbit %8.1f Mbit %8.1f Mbit %8.0f%% %11.2f %9s\n", delay, mbit, p.emulator_bps / 1e6,
-                    p.received_bps / 1e6, p.cpu_fraction * 100, p.cpu_per_gbit(), p.sustained() ? "ok" : "NOT");
+        std::printf("%5.0fms %5.0f Mbit %6.0f Mbit %7.0f Mbit %6.0f Mbit %5.0f%% %10.2f %5.0f%%/%3.0f%% %8s\n", delay, mbit,
+                    p.offered_bps / 1e6, p.emulator_bps / 1e6, p.received_bps / 1e6, p.cpu_fraction * 100, p.cpu_per_gbit(),
+                    p.sender_cpu * 100, p.receiver_cpu * 100,
+                    p.sustained() ? "ok" : (p.generator_limited() ? "GEN-LIM" : "NOT"));
         std::fflush(stdout);
-        all.push_back({{"delay_ms", delay}, {"target_bps", p.target_bps}, {"emulator_bps", p.emulator_bps},
+        all.push_back({{"delay_ms", delay}, {"target_bps", p.target_bps}, {"offered_bps", p.offered_bps},
+                       {"emulator_bps", p.emulator_bps}, {"sender_cpu", p.sender_cpu}, {"receiver_cpu", p.receiver_cpu},
+                       {"tun_tx_dropped", p.tun_tx_dropped}, {"generator_limited", p.generator_limited()},
                        {"received_bps", p.received_bps}, {"cpu_fraction", p.cpu_fraction},
                        {"cpu_core_per_gbit", p.cpu_per_gbit()}, {"sustained_within_5pct", p.sustained()},
                        {"dropped_overflow", p.dropped_overflow}, {"dropped_write", p.dropped_write},
