@@ -51,23 +51,23 @@ int run_extract(int argc, char** argv) {
   add_store_options(args, true);
   args.option("seed", 0, "FILE", "an image whose chunks may be reused (FILE.caibx, FILE or INDEX:FILE)", true);
   args.option("seed-dir", 0, "DIR", "use every *.caibx under DIR whose image sits beside it as a seed", true);
-  args.option("concurrency", 'n', "N", "requests in flight to remote stores (default: 16 MiB of average chunks,\n"
-                                       "4 to 64, i.e. 64 at 64 KiB, 8 at 2 MiB); with only local stores, the\n"
+  args.option("concurrency", 'n', "N", "requests in flight to remote stores (default: 16 MiB of average chunks,\n                              "
+                                       "4 to 64, i.e. 64 at 64 KiB, 8 at 2 MiB); with only local stores, the\n                              "
                                        "number of worker threads (as before)");
   args.option("threads", 0, "N", "decode/verify/write threads (default: one per core)");
   add_http_options(args);
   args.option("source", 0, "URL", "the raw image over http(s), read by Range requests (see --source-mode)");
-  args.option("source-mode", 0, "MODE", "where chunks no seed holds come from: store (default without --source),\n"
-                                        "range (the image, adjacent chunks coalesced into one request), or auto\n"
+  args.option("source-mode", 0, "MODE", "where chunks no seed holds come from: store (default without --source),\n                              "
+                                        "range (the image, adjacent chunks coalesced into one request), or auto\n                              "
                                         "(default with --source: per gap, whichever the cost model finds cheaper)");
   args.option("max-span", 0, "BYTES", "longest Range request, e.g. 8M (default 8M)");
   args.option("rtt", 0, "SEC", "round-trip time for the auto cost model (default: measured with HEAD requests)");
   args.option("bandwidth", 0, "BYTES", "link rate in bytes/s for the auto cost model, e.g. 6M (default 6.25M = 50 Mbit/s)");
   args.flag("in-place", 'k', "write into OUTPUT directly, keeping chunks already correct there (resume)");
   args.option("digest", 0, "DIGEST", "require this digest (sha512-256 or sha256); default: the index's flag");
-  args.flag("json", 0, "print the statistics as JSON on stdout (network: requests, retries, protocol, connections,\n"
+  args.flag("json", 0, "print the statistics as JSON on stdout (network: requests, retries, protocol, connections,\n                              "
                        "latency percentiles)");
-  args.option("stats-out", 0, "FILE", "write one JSON record per HTTP request (start, first byte, end, bytes, protocol,\n"
+  args.option("stats-out", 0, "FILE", "write one JSON record per HTTP request (start, first byte, end, bytes, protocol,\n                              "
                                       "connection reuse, attempt, status) to FILE");
   if (!args.parse(argc, argv)) return 0;
   args.expect_positionals({"INDEX", "OUTPUT"});

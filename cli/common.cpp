@@ -16,7 +16,7 @@ namespace chunkbench::cli {
 
 void add_store_options(Args& args, bool many) {
   args.option("store", 's', "STORE",
-              many ? "chunk store: a directory or an http(s):// URL; several are tried in order (a chunk missing\n"
+              many ? "chunk store: a directory or an http(s):// URL; several are tried in order (a chunk missing\n                              "
                      "from one is looked for in the next)"
                    : "chunk store directory",
               many);
@@ -40,14 +40,14 @@ std::shared_ptr<Store> open_one(const std::string& locator, const Args& args, co
 }  // namespace
 
 void add_http_options(Args& args) {
-  args.option("http", 0, "VER", "HTTP version for remote stores and --source: 1.1 or 2 (forced: a transfer that\n"
+  args.option("http", 0, "VER", "HTTP version for remote stores and --source: 1.1 or 2 (forced: a transfer that\n                              "
                                 "negotiates another version fails the run); default: h2 when the server offers it");
   args.option("connections", 0, "N", "most connections per host (default: as many as -n needs; h2 needs one)");
   args.option("streams", 0, "N", "most h2 streams per connection (CURLMOPT_MAX_CONCURRENT_STREAMS, default 100)");
-  args.option("retries", 0, "N", "retries after a network error or 5xx, capped exponential backoff with jitter\n"
+  args.option("retries", 0, "N", "retries after a network error or 5xx, capped exponential backoff with jitter\n                              "
                                  "(default 3)");
   args.option("timeout-connect", 0, "SEC", "connect (TCP + TLS) timeout (default 10)");
-  args.option("timeout-stall", 0, "SEC", "abandon (and retry) a transfer that receives no byte for SEC seconds;\n"
+  args.option("timeout-stall", 0, "SEC", "abandon (and retry) a transfer that receives no byte for SEC seconds;\n                              "
                                          "there is no whole-transfer timeout (default 30)");
   args.option("ca", 0, "FILE", "trust this PEM CA bundle instead of the system's (verification stays on)");
 }
