@@ -137,7 +137,8 @@ run() {  # run SERVER PROTO
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo "files: $FILES x $SIZE bytes; workers: $WORKERS each; h2: -n $REQUESTS_H2 -c $CLIENTS_H2 -m $STREAMS;" \
-  "h1: --h1 -n $REQUESTS_H1 -c $CLIENTS_H1 -m 1; h2load -t 1; repeat $REPEAT; pinned: ${PIN}"
+  "h1: --h1 -n $REQUESTS_H1 -c $CLIENTS_H1 -m 1; h2load -t 1; repeat $REPEAT;" \
+  "servers: ${server_cpu[*]:-unpinned}; h2load: ${client_cpu[*]:-unpinned}"
 # Warm both (page cache, TLS session setup paths) before measuring.
 declare -A results cpu_us
 for s in cb nginx; do run "$s" h2; done

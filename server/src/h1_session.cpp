@@ -67,7 +67,6 @@ const http_parser_settings& H1Session::settings() {
   static const http_parser_settings s = [] {
     http_parser_settings st;
     http_parser_settings_init(&st);
-    auto self = [](http_parser* p) { return static_cast<H1Session*>(p->data); };
     st.on_message_begin = [](http_parser* p) {
       auto* h = static_cast<H1Session*>(p->data);
       h->url_.clear();
@@ -105,7 +104,6 @@ const http_parser_settings& H1Session::settings() {
                            std::move(h->range_), http_should_keep_alive(p) != 0, false});
       return 0;
     };
-    (void)self;
     return st;
   }();
   return s;
