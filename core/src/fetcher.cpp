@@ -41,6 +41,23 @@ using SharePtr = std::unique_ptr<CURLSH, ShareDeleter>;
 // (reference §1.4); a short cap bounds that stall.
 constexpr int kPollCapMs = 20;
 
+// Failures another attempt cannot fix: configuration and trust, not the network.
+bool retryable(CURLcode rc) {
+  switch (rc) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_TOO_MANY_REDIRECTS:
+    case CURLE_WRITE_ERROR:
+    case CURLE_OUT_OF_MEMORY:
+      return false;
+    default:
+      return true;
+  }
+}
+
 std::string method_of(const HttpRequest& r) { return r.head ? "HEAD" : "GET"; }
 
 std::string describe(const HttpRequest& r) {
@@ -311,6 +328,8 @@ void BatchFetcher::run(std::size_t count, const std::function<HttpRequest(std::s
       throw Error(Errc::network, describe(t.req) + ": the server answered over HTTP/" + protocol_name(version) +
                                      " although HTTP/" + version_name(o.version) + " was required");
     if (!why.empty()) {
+      if (transport_error && !retryable(result))
+        throw Error(Errc::network, describe(t.req) + ": " + why);
       if (t.attempt >= o.retries)
         throw Error(Errc::network, describe(t.req) + ": " + why + " (after " + std::to_string(t.attempt + 1) +
                                        (t.attempt ? " attempts)" : " attempt)"));

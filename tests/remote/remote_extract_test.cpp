@@ -63,9 +63,10 @@ TEST_F(Remote, ForcedH2AgainstAnH1OnlyServerFailsClearly) {
 TEST_F(Remote, UntrustedCertificateIsRefused) {
   Serve srv(tmp, d.root);
   ASSERT_TRUE(srv.ok()) << srv.log();
-  auto r = extract("-s " + srv.url("store/") + " --retries 0 " + d.v2_idx + " " + out);
+  auto r = extract("-s " + srv.url("store/") + " --retries 3 " + d.v2_idx + " " + out);
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.out.find("certificate"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("attempts"), std::string::npos) << "trust failures are not retried: " << r.out;
   EXPECT_FALSE(exists(out));
 }
 
