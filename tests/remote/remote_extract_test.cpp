@@ -50,6 +50,19 @@ TEST_F(Remote, Http11ThroughServeUsesSeveralConnections) {
   EXPECT_EQ(stats["protocols"]["http/1.1"]["requests"], r.json["chunks_fetched"]);
 }
 
+TEST_F(Remote, StreamsAndConnectionsBoundTheH2Connections) {
+  Serve srv(tmp, d.root);
+  ASSERT_TRUE(srv.ok()) << srv.log();
+  // 16 in flight, 4 streams per connection, at most 3 connections: curl must open exactly 3.
+  auto r = extract("-s " + srv.url("store/") + " --ca " + srv.ca() + " --http 2 -n 16 --streams 4 --connections 3 --json " +
+                   d.v2_idx + " " + out);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(same_file(out, d.v2));
+  EXPECT_EQ(r.json["network"]["connections_opened"], 3);
+  auto stats = srv.stop_and_stats();
+  EXPECT_EQ(stats["protocols"]["h2"]["connections"], 3);
+}
+
 TEST_F(Remote, ForcedH2AgainstAnH1OnlyServerFailsClearly) {
   Serve srv(tmp, d.root, {"--protocols", "http/1.1"});
   ASSERT_TRUE(srv.ok()) << srv.log();
