@@ -56,8 +56,13 @@ void Loop::accept_all() {
   for (;;) {
     int fd = ::accept4(listen_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      // EAGAIN: drained. EMFILE and friends: leave the rest in the backlog for a later turn.
-      return;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // Out of descriptors: the level-triggered listener would fire again at once and spin. Park it
+        // for 100 ms; the backlog keeps the waiting clients meanwhile.
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_.get(), nullptr);
+        schedule(kListenTag, Clock::now() + std::chrono::milliseconds(100), 0);
+      }
+      return;  // EAGAIN: drained
     }
     Fd sock(fd);
     tune_accepted(fd);
@@ -82,6 +87,10 @@ void Loop::fire_timers() {
   while (!timers_.empty() && timers_.top().when <= now) {
     const Timer t = timers_.top();
     timers_.pop();
+    if (t.conn_id == kListenTag) {
+      if (listen_) add_fd(listen_.get(), kListenTag, EPOLLIN);
+      continue;
+    }
     auto it = conns_.find(t.conn_id);
     if (it == conns_.end()) continue;
     it->second->on_timer(t.token);
