@@ -30,6 +30,12 @@ TEST_F(ServeTools, NghttpSeesSettingsAndBody) {
   EXPECT_NE(r.output.find("SETTINGS_INITIAL_WINDOW_SIZE(0x04):1048576"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find(":status: 200"), std::string::npos);
   EXPECT_NE(r.output.find("content-length: 65536"), std::string::npos);
+  // The other h2 knobs, as the client sees them.
+  ServeProcess s2(dir / "www", {"--no-rfc7540-priorities", "--h2-connection-window", "1048576"}, dir);
+  CmdResult r2 = run_cmd({"nghttp", "-v", "-n", s2.url("/c3.bin")});
+  ASSERT_EQ(r2.exit_code, 0) << r2.output;
+  EXPECT_NE(r2.output.find("SETTINGS_NO_RFC7540_PRIORITIES(0x09):1"), std::string::npos) << r2.output;
+  EXPECT_NE(r2.output.find("window_size_increment=983041"), std::string::npos) << r2.output;  // 1 MiB - 65535
   // nghttp -o style: download and compare.
   CmdResult body = run_cmd({"nghttp", s.url("/c5.bin")});
   ASSERT_EQ(body.exit_code, 0);
