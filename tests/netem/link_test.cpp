@@ -306,3 +306,43 @@ TEST(NetemNoRoot, ClearErrorWithoutPrivileges) {
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("needs root, or CAP_NET_ADMIN and CAP_SYS_ADMIN"), std::string::npos) << r.output;
 }
+
+TEST_F(NetemRoot, SysctlsAppliedInsideTheNamespacesOnly) {
+  const std::string host_wmem = cn::read_sysctl("net.ipv4.tcp_wmem");
+  const std::string host_idle = cn::read_sysctl("net.ipv4.tcp_slow_start_after_idle");
+  {
+    cn::Topology topo(scenario("1ms", "", {{"sysctl.tcp_slow_start_after_idle", "0"}, {"sysctl.congestion_control", "reno"}}));
+    run_ids_.push_back(topo.run_id());
+    for (const char* side : {"client", "server"}) {
+      const auto& k = topo.sysctls()[side];
+      EXPECT_EQ(k["net.ipv4.tcp_wmem"], "4096 16384 33554432") << side;
+      EXPECT_EQ(k["net.ipv4.tcp_rmem"], "4096 131072 33554432") << side;
+      EXPECT_EQ(k["net.ipv4.tcp_slow_start_after_idle"], "0") << side;
+      EXPECT_EQ(k["net.ipv4.tcp_congestion_control"], "reno") << side;
+    }
+    cn::ScopedNetns in(topo.server_path());
+    EXPECT_EQ(cn::read_sysctl("net.ipv4.tcp_congestion_control"), "reno");
+  }
+  EXPECT_EQ(cn::read_sysctl("net.ipv4.tcp_wmem"), host_wmem);
+  EXPECT_EQ(cn::read_sysctl("net.ipv4.tcp_slow_start_after_idle"), host_idle);
+  // A namespace may only default to an algorithm the host allows; the message says so.
+  const std::string allowed = cn::read_sysctl("net.ipv4.tcp_allowed_congestion_control");
+  if (allowed.find("cubic") == std::string::npos) {
+    try {
+      cn::Topology bad(scenario("1ms", "", {{"sysctl.congestion_control", "cubic"}}));
+      FAIL() << "cubic accepted as a namespace default although the host allows only " << allowed;
+    } catch (const chunkbench::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("tcp_allowed_congestion_control"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST_F(NetemRoot, RunRealServerAndClientAcrossTheLink) {
+  if (cn::run_command({"sh", "-c", "command -v iperf3"}).status != 0) GTEST_SKIP() << "iperf3 is not installed";
+  // iperf3 through a 20 ms / 20 Mbit link: the client must get its answer, then teardown must stop the
+  // server, which would otherwise run forever.
+  auto r = cn::run_command({kBin, "netem", "run", "--delay", "10ms", "--rate", "20mbit", "-q",
+                            "--server", "exec iperf3 -s -B $SERVER_ADDR -p 5201", "--wait-port", "5201", "--",
+                            "sh", "-c", "iperf3 -c $SERVER_ADDR -p 5201 -t 2 -J > /dev/null"});
+  EXPECT_EQ(r.status, 0) << r.output;
+}
