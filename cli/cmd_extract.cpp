@@ -165,6 +165,12 @@ int run_extract(int argc, char** argv) {
   if (args.has("json")) {
     nlohmann::json network = nlohmann::json::parse(summary_json(net));
     network["protocol"] = protocol;
+    network["requested"] = {{"http", version_name(remote.http.version)},
+                            {"in_flight", remote.http.in_flight},
+                            {"connections", remote.http.connections},
+                            {"streams", remote.http.streams},
+                            {"retries", remote.http.retries},
+                            {"decode_threads", threads}};
     nlohmann::json j = {{"index", index_path},
                         {"output", output},
                         {"seeds", st.seeds},
