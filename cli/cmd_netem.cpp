@@ -77,6 +77,17 @@ std::optional<nm::Backend> forced_backend(const Args& a) {
   return std::nullopt;
 }
 
+// A non-negative number of seconds from option `name`, or `fallback` when absent.
+double seconds_option(const Args& a, const std::string& name, double fallback) {
+  auto v = a.maybe(name);
+  if (!v) return fallback;
+  char* end = nullptr;
+  double d = std::strtod(v->c_str(), &end);
+  if (v->empty() || *end != 0 || !(d >= 0) || d > 3600)
+    throw Error(Errc::usage, a.command() + ": --" + name + " must be seconds in [0, 3600], got '" + *v + "'");
+  return d;
+}
+
 // Signals are taken synchronously (sigtimedwait) so teardown runs in normal code, not a handler.
 sigset_t teardown_signals() {
   sigset_t s;
@@ -140,8 +151,8 @@ int run_check_cmd(int argc, char** argv) {
   o.loss = !a.has("no-loss");
   o.congestion_control = a.get("socket-cc", "cubic");
   if (o.congestion_control == "default") o.congestion_control.clear();
-  if (auto v = a.maybe("bulk-seconds")) o.bulk_seconds = std::stod(*v);
-  if (auto v = a.maybe("window")) o.window_seconds = std::stod(*v);
+  o.bulk_seconds = seconds_option(a, "bulk-seconds", 0);
+  o.window_seconds = seconds_option(a, "window", 0);
 
   // SIGUSR2 only ends the watcher below when the check finishes normally.
   sigset_t sigs = teardown_signals();
@@ -206,6 +217,10 @@ int run_run_cmd(int argc, char** argv) {
   if (split + 1 >= argc) throw Error(Errc::usage, "netem run: give the client command after '--' (see 'chunkbench netem run --help')");
   std::vector<std::string> client_cmd(argv + split + 1, argv + argc);
   nm::Scenario s = scenario_from(a);
+  // Options are checked before any namespace exists.
+  std::optional<std::uint16_t> wait_port;
+  if (a.has("wait-port")) wait_port = static_cast<std::uint16_t>(a.get_int("wait-port", 0, 1, 65535));
+  const double limit = seconds_option(a, "wait-timeout", 30);
   nm::require_net_admin();
 
   sigset_t sigs = teardown_signals();
@@ -236,18 +251,19 @@ int run_run_cmd(int argc, char** argv) {
   int exit_code = 0;
   int got_signal = 0;
   std::string failure;
-  if (auto port = a.maybe("wait-port")) {
-    const double limit = a.has("wait-timeout") ? std::stod(a.get("wait-timeout")) : 30;
+  if (wait_port) {
+    const std::uint16_t port = *wait_port;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit);
     for (;;) {
-      if (nm::server_port_open(topo, static_cast<std::uint16_t>(std::stoi(*port)))) break;
+      if (nm::server_port_open(topo, port)) break;
       if (auto st = server_failed()) {
         failure = "server command exited with status " + std::to_string(*st) + " before listening";
         break;
       }
       if ((got_signal = wait_signal(100))) break;
       if (std::chrono::steady_clock::now() > deadline) {
-        failure = "nothing listened on " + std::string(nm::Topology::kServerAddr) + ":" + *port + " within " + a.get("wait-timeout", "30") + " s";
+        failure = "nothing listened on " + std::string(nm::Topology::kServerAddr) + ":" + std::to_string(port) + " within " +
+                  a.get("wait-timeout", "30") + " s";
         break;
       }
     }

@@ -64,7 +64,6 @@ constexpr double kUnlimitedRateBound = 4e9;         // what one core can forward
 
 struct Emulator::Impl {
   struct Dir {
-    const char* name;
     Direction cfg;
     int in_fd = -1, out_fd = -1;
     std::size_t stride = 0, nslots = 0, payload = 0;
@@ -89,8 +88,7 @@ struct Emulator::Impl {
   std::atomic<bool> running{false};
   std::atomic<bool> realtime{false};
 
-  void setup(Dir& d, const Scenario& s, const Direction& cfg, int in, int out, const char* name) {
-    d.name = name;
+  void setup(Dir& d, const Scenario& s, const Direction& cfg, int in, int out) {
     d.cfg = cfg;
     d.in_fd = in;
     d.out_fd = out;
@@ -179,6 +177,7 @@ struct Emulator::Impl {
       if (!d.cfg.rate_bps) ++d.qhead;  // an unlimited link has no queue
       else d.q_bytes += len;
       const auto wait = static_cast<std::uint64_t>(tx_start - now);
+      bump(d.c.packets_queued);
       bump(d.c.queue_delay_sum_ns, wait);
       store_max(d.c.queue_delay_max_ns, wait);
       store_max(d.c.queue_peak_bytes, d.q_bytes);
@@ -222,17 +221,17 @@ struct Emulator::Impl {
 };
 
 nlohmann::json DirectionCounters::to_json() const {
-  auto packets_out_v = packets_out.load();
+  const auto queued = packets_queued.load();
   return {{"packets_in", packets_in.load()},
           {"bytes_in", bytes_in.load()},
-          {"packets_out", packets_out_v},
+          {"packets_out", packets_out.load()},
           {"bytes_out", bytes_out.load()},
           {"dropped_loss", dropped_loss.load()},
           {"dropped_queue", dropped_queue.load()},
           {"dropped_overflow", dropped_overflow.load()},
           {"dropped_write", dropped_write.load()},
           {"ignored_non_ipv4", ignored.load()},
-          {"queue_delay_mean_us", packets_out_v ? static_cast<double>(queue_delay_sum_ns.load()) / packets_out_v / 1e3 : 0.0},
+          {"queue_delay_mean_us", queued ? static_cast<double>(queue_delay_sum_ns.load()) / static_cast<double>(queued) / 1e3 : 0.0},
           {"queue_delay_max_us", static_cast<double>(queue_delay_max_ns.load()) / 1e3},
           {"queue_peak_bytes", queue_peak_bytes.load()},
           {"release_late_max_us", static_cast<double>(release_late_max_ns.load()) / 1e3}};
@@ -240,8 +239,8 @@ nlohmann::json DirectionCounters::to_json() const {
 
 Emulator::Emulator(const Scenario& s, int client_fd, int server_fd, std::uint64_t seed) : impl_(std::make_unique<Impl>()) {
   impl_->rng.s = seed ? seed : 1;
-  impl_->setup(impl_->up, s, s.up, client_fd, server_fd, "up");
-  impl_->setup(impl_->down, s, s.down, server_fd, client_fd, "down");
+  impl_->setup(impl_->up, s, s.up, client_fd, server_fd);
+  impl_->setup(impl_->down, s, s.down, server_fd, client_fd);
   for (int fd : {client_fd, server_fd}) {
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) throw_errno("fcntl O_NONBLOCK on the link device");

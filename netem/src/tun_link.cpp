@@ -65,7 +65,6 @@ class TunLink final : public Link {
             {"mtu", scenario_.mtu}};
   }
   nlohmann::json counters() const override { return emulator_->counters_json(); }
-  Emulator& emulator() { return *emulator_; }
 
  private:
   Scenario scenario_;

@@ -33,6 +33,7 @@ struct DirectionCounters {
   std::atomic<std::uint64_t> dropped_overflow{0};  // emulator ring full (should stay 0: the ring is sized for rate x delay)
   std::atomic<std::uint64_t> dropped_write{0};     // the receiving device refused the packet
   std::atomic<std::uint64_t> ignored{0};           // not IPv4 (e.g. IPv6 router solicitations)
+  std::atomic<std::uint64_t> packets_queued{0};    // accepted into the queue (not dropped)
   std::atomic<std::uint64_t> queue_delay_sum_ns{0}, queue_delay_max_ns{0};
   std::atomic<std::uint64_t> queue_peak_bytes{0};
   std::atomic<std::int64_t> release_late_max_ns{0};  // how late the thread released a packet versus its due time
