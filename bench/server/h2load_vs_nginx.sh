@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # h2load against `chunkbench serve` and a private nginx, same files, same certificate, same worker count,
 # in one run: h2 (`-m 32`) and HTTP/1.1 (`--h1 -m 1`), 64 KiB files. Prints req/s per server and protocol
-# (median of the repetitions, servers interleaved) and the ratio chunkbench/nginx.
+# (median of the repetitions, servers interleaved), the server CPU per request, and the ratio
+# chunkbench/nginx both of the medians and as the median of the back-to-back pairs.
 #
 # usage: bench/server/h2load_vs_nginx.sh [CHUNKBENCH_BINARY]
 # environment (defaults in brackets):
-#   FILES [256] SIZE [65536] REQUESTS_H2 [100000] REQUESTS_H1 [30000] CLIENTS_H2 [4] CLIENTS_H1 [16]
-#   STREAMS [32] WORKERS [1] REPEAT [5]
+#   FILES [256] SIZE [65536] REQUESTS_H2 [60000] REQUESTS_H1 [20000] CLIENTS_H2 [4] CLIENTS_H1 [16]
+#   STREAMS [32] WORKERS [1] REPEAT [9]
 #   PIN [1]: run the servers on CPU 1 and h2load on CPU 0 (taskset), so neither steals the other's core
 #   KEEP [0]: keep the work directory for inspection
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-$here/build/cli/chunkbench}
-FILES=${FILES:-256} SIZE=${SIZE:-65536} REQUESTS_H2=${REQUESTS_H2:-100000} REQUESTS_H1=${REQUESTS_H1:-30000}
+FILES=${FILES:-256} SIZE=${SIZE:-65536} REQUESTS_H2=${REQUESTS_H2:-60000} REQUESTS_H1=${REQUESTS_H1:-20000}
 CLIENTS_H2=${CLIENTS_H2:-4} CLIENTS_H1=${CLIENTS_H1:-16} STREAMS=${STREAMS:-32} WORKERS=${WORKERS:-1}
-REPEAT=${REPEAT:-5} PIN=${PIN:-1} KEEP=${KEEP:-0}
+REPEAT=${REPEAT:-9} PIN=${PIN:-1} KEEP=${KEEP:-0}
 
 for tool in h2load nginx openssl python3; do
   command -v "$tool" >/dev/null || { echo "h2load_vs_nginx: $tool is not installed" >&2; exit 2; }
@@ -140,17 +141,21 @@ echo "files: $FILES x $SIZE bytes; workers: $WORKERS each; h2: -n $REQUESTS_H2 -
   "h1: --h1 -n $REQUESTS_H1 -c $CLIENTS_H1 -m 1; h2load -t 1; repeat $REPEAT;" \
   "servers: ${server_cpu[*]:-unpinned}; h2load: ${client_cpu[*]:-unpinned}"
 # Warm both (page cache, TLS session setup paths) before measuring.
-declare -A results cpu_us
+declare -A results cpu_us pair_ratios
 for s in cb nginx; do run "$s" h2; done
 cpu_us=()
 for proto in h2 h1; do
   for r in $(seq "$REPEAT"); do
     # Alternate who goes first, so drift in the shared machine's load does not favour one server.
     if [ $((r % 2)) = 1 ]; then order=(cb nginx); else order=(nginx cb); fi
+    declare -A this=()
     for s in "${order[@]}"; do
       run "$s" "$proto"
       results[$s.$proto]+="$RPS "
+      this[$s]=$RPS
     done
+    # The two runs of one repetition are back to back: their ratio cancels slow changes in machine load.
+    pair_ratios[$proto]+="$(awk -v c="${this[cb]}" -v n="${this[nginx]}" 'BEGIN {printf "%.2f", c / n}') "
   done
 done
 
@@ -166,5 +171,7 @@ for proto in h2 h1; do
 done
 for proto in h2 h1; do
   eval "c=\$med_cb_$proto n=\$med_nginx_$proto"
-  awk -v c="$c" -v n="$n" -v p="$proto" 'BEGIN {printf "ratio %s chunkbench/nginx: %.2f\n", p, c / n}'
+  pm=$(echo "${pair_ratios[$proto]}" | tr ' ' '\n' | grep . | median)
+  awk -v c="$c" -v n="$n" -v p="$proto" -v pm="$pm" -v pr="${pair_ratios[$proto]}" \
+    'BEGIN {printf "ratio %s chunkbench/nginx: %.2f of medians, %.2f median of paired runs (%s)\n", p, c / n, pm, pr}'
 done
