@@ -120,9 +120,11 @@ HttpOptions::Version parse_http_version(const std::string& s) {
   throw Error(Errc::usage, "--http " + s + ": expected 1.1, 2 or any");
 }
 
+// Destroyed bottom-up: easy handles, then the multi (closing its pooled connections), and the
+// share last, when nothing uses it any more (curl_share_cleanup refuses while handles do).
 struct BatchFetcher::Impl {
-  MultiPtr multi;
   SharePtr share;
+  MultiPtr multi;
   std::vector<std::unique_ptr<Transfer>> slots;
   std::mt19937_64 rng{std::random_device{}()};
 };
