@@ -294,6 +294,15 @@ int run_run_cmd(int argc, char** argv) {
                            {"sysctls", topo.sysctls()},
                            {"run_id", topo.run_id()},
                            {"client_exit", exit_code}};
+  if (!a.has("quiet") && result["counters"].contains("up")) {
+    for (const char* d : {"up", "down"}) {
+      const auto& c = result["counters"][d];
+      std::fprintf(stderr, "chunkbench netem: link %s: %llu packets in, %llu out, dropped %llu by loss, %llu by the queue; queue delay mean %.1f ms, max %.1f ms\n",
+                   d, c["packets_in"].get<unsigned long long>(), c["packets_out"].get<unsigned long long>(),
+                   c["dropped_loss"].get<unsigned long long>(), c["dropped_queue"].get<unsigned long long>(),
+                   c["queue_delay_mean_us"].get<double>() / 1e3, c["queue_delay_max_us"].get<double>() / 1e3);
+    }
+  }
   link.reset();
   topo.teardown();
   if (auto f = a.maybe("result")) {
