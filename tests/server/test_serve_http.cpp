@@ -230,3 +230,50 @@ TEST(ServeTls, GivenCertificateIsUsed) {
 }
 
 }  // namespace
+
+namespace {
+
+// Raw HTTP/1.1 over TLS with openssl s_client: what curl never sends.
+std::string raw_h1(const ServeProcess& s, const std::string& bytes) {
+  const std::string cmd = "printf '" + bytes + "' | openssl s_client -quiet -ign_eof -alpn http/1.1 -CAfile " + s.ca() +
+                          " -connect 127.0.0.1:" + std::to_string(s.port()) + " 2>/dev/null";
+  return run_cmd({"sh", "-c", cmd}, 15000).output;
+}
+
+TEST(ServeHttp1, PipelinedRawRequestsAndClose) {
+  TempDir dir;
+  write_file(dir / "www/a.txt", "AAAA");
+  write_file(dir / "www/b.txt", "BBBBBB");
+  ServeProcess s(dir / "www", {}, dir);
+  // Two requests in one write, the second asking to close: both answered in order, then the server
+  // closes (s_client -ign_eof only returns because of that).
+  std::string out = raw_h1(s,
+                           "GET /a.txt HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
+                           "GET /b.txt HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n");
+  auto a = out.find("HTTP/1.1 200 OK"), body_a = out.find("AAAA"), b = out.find("HTTP/1.1 200 OK", a + 1),
+       body_b = out.find("BBBBBB");
+  ASSERT_NE(a, std::string::npos) << out;
+  ASSERT_NE(b, std::string::npos) << out;
+  EXPECT_LT(body_a, b);
+  EXPECT_LT(b, body_b);
+  EXPECT_NE(out.find("connection: close"), std::string::npos) << out;
+  // HTTP/1.0 without keep-alive: answered, then closed.
+  out = raw_h1(s, "GET /b.txt HTTP/1.0\\r\\n\\r\\n");
+  EXPECT_NE(out.find("HTTP/1.1 200 OK"), std::string::npos) << out;
+  EXPECT_NE(out.find("BBBBBB"), std::string::npos) << out;
+}
+
+TEST(ServeHttp1, GarbageGets400AndClose) {
+  TempDir dir;
+  write_file(dir / "www/a.txt", "AAAA");
+  ServeProcess s(dir / "www", {}, dir);
+  std::string out = raw_h1(s, "GET /a.txt HTTP/1.1\\r\\nHost: x\\r\\n\\r\\nthis is not http\\r\\n\\r\\n");
+  auto ok = out.find("HTTP/1.1 200 OK"), bad = out.find("HTTP/1.1 400 Bad Request");
+  ASSERT_NE(ok, std::string::npos) << out;  // the valid request before the garbage is still answered
+  ASSERT_NE(bad, std::string::npos) << out;
+  EXPECT_LT(ok, bad);
+  auto st = stats_text(s);
+  EXPECT_NE(st.find("\"4xx\": 1"), std::string::npos) << st;
+}
+
+}  // namespace
