@@ -104,6 +104,7 @@ int run_serve(int argc, char** argv) {
   const std::string port_file = a.get("port-file");
 
   server::Server srv(o);
+  srv.catch_signals();  // before the port file: a test may signal as soon as it sees the port
   if (!quiet) {
     std::string protocols;
     for (const auto& p : o.protocols) protocols += (protocols.empty() ? "" : ",") + p;

@@ -21,6 +21,7 @@ struct Server::Impl {
   std::vector<std::unique_ptr<Loop>> loops;
   Endpoint ep;
   std::uint16_t port = 0;
+  Fd signal_fd;
 };
 
 Server::Server(Options options) : impl_(std::make_unique<Impl>()) {
@@ -65,20 +66,23 @@ void Server::stop() {
   for (auto& l : impl_->loops) l->stop();
 }
 
+void Server::catch_signals() {
+  if (impl_->signal_fd) return;
+  // Blocked before any loop thread starts, so every thread inherits the mask and only the signalfd
+  // in loop 0 sees SIGINT/SIGTERM; the shutdown then runs in ordinary code, not a handler. A signal
+  // that arrives before run() stays pending and is read from the signalfd then.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) throw Error(Errc::io, "pthread_sigmask failed");
+  impl_->signal_fd.reset(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (!impl_->signal_fd) throw_errno("signalfd");
+  impl_->loops[0]->watch_signals(impl_->signal_fd.get(), [this] { stop(); });
+}
+
 void Server::run(bool handle_signals) {
-  Fd sigfd;
-  if (handle_signals) {
-    // Blocked before any loop thread starts, so every thread inherits the mask and only the signalfd
-    // in loop 0 sees SIGINT/SIGTERM; the shutdown then runs in ordinary code, not a handler.
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) throw Error(Errc::io, "pthread_sigmask failed");
-    sigfd.reset(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
-    if (!sigfd) throw_errno("signalfd");
-    impl_->loops[0]->watch_signals(sigfd.get(), [this] { stop(); });
-  }
+  if (handle_signals) catch_signals();
   std::vector<std::thread> threads;
   std::exception_ptr failure;
   std::mutex failure_mutex;

@@ -104,6 +104,14 @@ TEST_F(ServeTools, ShutdownOnSignalsWithOpenConnections) {
   }
 }
 
+// The port file is the "ready" signal: from then on a SIGTERM must be a clean stop, never fatal.
+TEST_F(ServeTools, SignalRightAfterPortFileIsClean) {
+  for (int i = 0; i < 5; ++i) {
+    ServeProcess s(dir / "www", {"--threads", i % 2 ? "2" : "1"}, dir);
+    EXPECT_EQ(s.stop(SIGTERM), 0) << s.output();
+  }
+}
+
 TEST_F(ServeTools, ThreadsShareThePort) {
   ServeProcess s(dir / "www", {"--threads", "2"}, dir);
   CmdResult h2 = run_cmd({"h2load", "-n", "800", "-c", "8", "-m", "8", s.url("/c1.bin")});

@@ -49,7 +49,11 @@ class Server {
   std::uint16_t port() const;
   std::string url() const;               // https://ADDR:PORT/
   const std::string& ca_file() const;    // the generated CA's path, empty with --cert
-  // Serves until SIGINT/SIGTERM (when `handle_signals`) or stop(); returns after every loop closed.
+  // From now on SIGINT/SIGTERM stop the server instead of killing the process. Call it before telling
+  // anyone the server is there (port file), so that a signal sent right after that is never fatal.
+  void catch_signals();
+  // Serves until SIGINT/SIGTERM (when `handle_signals`, which implies catch_signals()) or stop();
+  // returns after every loop closed.
   void run(bool handle_signals = true);
   // Thread-safe and async-signal-safe.
   void stop();
