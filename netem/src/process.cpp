@@ -61,7 +61,7 @@ Prepared prepare(const std::vector<std::string>& args, const std::vector<std::st
 }
 
 pid_t fork_exec(const Prepared& p, int netns_fd, int out_fd, int err_fd, bool new_group, bool die_with_parent,
-                pid_t parent) {
+                pid_t parent, int fd3 = -1) {
   pid_t pid = fork();
   if (pid != 0) return pid;
   // Child.
@@ -74,6 +74,8 @@ pid_t fork_exec(const Prepared& p, int netns_fd, int out_fd, int err_fd, bool ne
     if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
   }
   if (new_group) setpgid(0, 0);
+  if (fd3 == 3) fcntl(3, F_SETFD, 0);  // dup2 onto itself would leave CLOEXEC set
+  else if (fd3 >= 0 && dup2(fd3, 3) != 3) child_fail(err_fd, "dup2");  // the copy is without CLOEXEC
   if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) != 0) child_fail(err_fd, "setns");
   if (out_fd >= 0) {
     dup2(out_fd, 1);
@@ -184,7 +186,7 @@ Child Child::spawn(const std::vector<std::string>& argv, const SpawnOptions& opt
   if (pipe2(err, O_CLOEXEC) != 0) throw_errno("pipe");
   Fd err_r(err[0]), err_w(err[1]);
   Prepared p = prepare(argv, opts.extra_env);
-  pid_t pid = fork_exec(p, ns.get(), -1, err_w.get(), true, opts.die_with_parent, getpid());
+  pid_t pid = fork_exec(p, ns.get(), -1, err_w.get(), true, opts.die_with_parent, getpid(), opts.fd3);
   if (pid < 0) throw_errno("fork for " + argv[0]);
   // Both sides call setpgid so the group exists before anyone signals it.
   setpgid(pid, pid);

@@ -1,7 +1,9 @@
 #include "chunkbench/netem/topology.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -141,11 +143,14 @@ Topology::Topology(const Scenario& s) : scenario_(s) {
   run_id_ = std::string(kNamePrefix) + std::to_string(getpid()) + "-" + std::to_string(seq);
   client_ = run_id_ + "-c";
   server_ = run_id_ + "-s";
-  // Record the run before creating anything, so no namespace can exist that no state file names.
+  // The watchdog first, then the record of the run, then the namespaces: no namespace can exist
+  // that neither a watchdog nor a state file knows.
   ::mkdir(kStateDir, 0755);
   state_file_ = std::string(kStateDir) + "/" + run_id_ + ".json";
+  start_watchdog();
   nlohmann::json state = {{"pid", getpid()},
                           {"start_time", process_start_time(getpid())},
+                          {"watchdog_pid", watchdog_.pid()},
                           {"namespaces", {client_, server_}},
                           {"scenario", s.to_json()}};
   std::string text = state.dump(2) + "\n";
@@ -220,7 +225,39 @@ void Topology::teardown() {
     }
   }
   if (!state_file_.empty() && first_error.empty()) ::unlink(state_file_.c_str());
+  stop_watchdog(first_error.empty());
   if (!first_error.empty()) throw Error(Errc::io, "teardown of " + run_id_ + ": " + first_error);
+}
+
+void Topology::start_watchdog() {
+  // A socket pair rather than a pipe: send(MSG_NOSIGNAL) to a dead watchdog cannot raise SIGPIPE.
+  int p[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0) throw_errno("socketpair for the netem watchdog");
+  Fd read_end(p[0]);
+  watchdog_pipe_.reset(p[1]);
+  // Plain sh + ip, exec'd right after fork: nothing of this (threaded) process runs in the child.
+  static const char* kScript =
+      "read line <&3; exec 3<&-; [ \"$line\" = done ] && exit 0; "
+      "for ns in \"$1-s\" \"$1-c\"; do "
+      "  for i in 1 2 3 4 5; do pids=$(ip netns pids \"$ns\" 2>/dev/null); [ -z \"$pids\" ] && break; kill -9 $pids; sleep 0.05; done; "
+      "  ip netns del \"$ns\" 2>/dev/null; "
+      "done; rm -f \"$2\"";
+  SpawnOptions o;
+  o.die_with_parent = false;
+  o.fd3 = read_end.get();
+  watchdog_ = Child::spawn({"sh", "-c", kScript, "chunkbench-netem-watchdog", run_id_, state_file_}, o);
+}
+
+void Topology::stop_watchdog(bool clean) {
+  if (!watchdog_pipe_) return;
+  if (clean) {
+    static const char done[] = "done\n";
+    if (::send(watchdog_pipe_.get(), done, sizeof done - 1, MSG_NOSIGNAL) < 0) {
+      // The watchdog is gone already; nothing is left for it to do.
+    }
+  }
+  watchdog_pipe_.reset();  // EOF: after "done" it exits, without it removes the run
+  watchdog_.wait();
 }
 
 }  // namespace chunkbench::netem

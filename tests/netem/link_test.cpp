@@ -257,32 +257,51 @@ TEST_F(NetemRoot, CtrlCTearsDown) {
   run_ids_.push_back(id);
 }
 
-TEST_F(NetemRoot, SigkillOfRunnerIsCleanedByLaterRunAndByCleanup) {
-  for (int round = 0; round < 2; ++round) {
+// Round 0: SIGKILL of the runner; its watchdog removes the run at once. Rounds 1 and 2: the
+// watchdog is killed too (as a machine-wide kill would), so the leftovers stay until a later run
+// (round 1) or `netem cleanup` (round 2) removes them.
+TEST_F(NetemRoot, SigkillOfRunnerIsCleanedByWatchdogLaterRunAndCleanup) {
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
     // The server and client leave grandchildren (the backgrounded sleeps) that no death signal reaches.
     cn::Child runner = cn::Child::spawn({kBin, "netem", "run", "seed-both", "-q", "--server", "sleep 300 & sleep 301", "--",
                                          "sh", "-c", "sleep 302 & sleep 303"},
                                         {"", {}, false});
     std::string id = std::string(cn::kNamePrefix) + std::to_string(runner.pid()) + "-0";
+    const std::string state = std::string(cn::kStateDir) + "/" + id + ".json";
     ASSERT_TRUE(wait_for([&] { return cn::pids_in_netns(cn::netns_path(id + "-c")).size() >= 2; }, 15)) << "client never started";
     ASSERT_TRUE(wait_for([&] { return cn::pids_in_netns(cn::netns_path(id + "-s")).size() >= 2; }, 5));
+    auto orphans = cn::pids_in_netns(cn::netns_path(id + "-s"));
+    auto client_orphans = cn::pids_in_netns(cn::netns_path(id + "-c"));
+    orphans.insert(orphans.end(), client_orphans.begin(), client_orphans.end());
+    pid_t watchdog = -1;
+    {
+      std::ifstream in(state);
+      watchdog = nlohmann::json::parse(in).at("watchdog_pid").get<pid_t>();
+    }
+    ASSERT_GT(watchdog, 0);
+    if (round > 0) ::kill(watchdog, SIGKILL);
     ::kill(runner.pid(), SIGKILL);
     runner.wait();
     run_ids_.push_back(id);
-    // The runner could not clean: its namespaces and their orphans are still there.
-    EXPECT_EQ(namespaces_of(id).size(), 2u);
-    auto orphans = cn::pids_in_netns(cn::netns_path(id + "-s"));
-    EXPECT_FALSE(orphans.empty());
     if (round == 0) {
-      cn::Topology later(scenario("1ms", ""));  // a later run removes the dead run's leftovers first
-      run_ids_.push_back(later.run_id());
-      EXPECT_TRUE(namespaces_of(id).empty());
+      EXPECT_TRUE(wait_for([&] { return namespaces_of(id).empty() && !file_exists(state); }, 10)) << "the watchdog did not clean up";
     } else {
-      auto r = cn::run_command({kBin, "netem", "cleanup"});
-      EXPECT_EQ(r.status, 0) << r.output;
-      EXPECT_NE(r.output.find("deleted namespace " + id + "-c"), std::string::npos) << r.output;
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      // Nobody could clean: the namespaces and their orphans are still there.
+      EXPECT_EQ(namespaces_of(id).size(), 2u);
+      EXPECT_FALSE(cn::pids_in_netns(cn::netns_path(id + "-s")).empty());
+      if (round == 1) {
+        cn::Topology later(scenario("1ms", ""));  // a later run removes the dead run's leftovers first
+        run_ids_.push_back(later.run_id());
+        EXPECT_TRUE(namespaces_of(id).empty());
+      } else {
+        auto r = cn::run_command({kBin, "netem", "cleanup"});
+        EXPECT_EQ(r.status, 0) << r.output;
+        EXPECT_NE(r.output.find("deleted namespace " + id + "-c"), std::string::npos) << r.output;
+      }
+      EXPECT_FALSE(file_exists(state));
     }
-    EXPECT_FALSE(file_exists(std::string(cn::kStateDir) + "/" + id + ".json"));
     for (pid_t p : orphans) {
       // Killed; at most a zombie waiting for its new parent to reap it.
       std::ifstream st("/proc/" + std::to_string(p) + "/stat");

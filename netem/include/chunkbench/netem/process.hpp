@@ -25,6 +25,7 @@ struct SpawnOptions {
   std::string netns_path;             // enter this network namespace before exec
   std::vector<std::string> extra_env;  // "NAME=value" added to the inherited environment
   bool die_with_parent = true;        // PR_SET_PDEATHSIG(SIGKILL): a killed runner takes its children along
+  int fd3 = -1;                       // handed to the child as its fd 3 (all other fds of ours are CLOEXEC)
 };
 
 class Child {

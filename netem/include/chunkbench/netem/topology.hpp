@@ -1,12 +1,15 @@
 #pragma once
-// Two network namespaces per run, client and server, with names unique to the run and a state file
-// that lets a later run (or `chunkbench netem cleanup`) remove them if this runner dies without
-// tearing down — SIGKILL included. The link between them is attached by a Link backend.
+// Two network namespaces per run, client and server, with names unique to the run. If the runner
+// dies without tearing down — SIGKILL included — a watchdog process removes them at once; if that
+// is gone too, a state file lets a later run (or `chunkbench netem cleanup`) remove them. The link
+// between them is attached by a Link backend.
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "chunkbench/fd.hpp"
+#include "chunkbench/netem/process.hpp"
 #include "chunkbench/netem/scenario.hpp"
 
 namespace chunkbench::netem {
@@ -44,8 +47,15 @@ class Topology {
  private:
   void apply_sysctls(const std::string& ns);
 
+  void start_watchdog();
+  void stop_watchdog(bool clean);
+
   Scenario scenario_;
   std::string run_id_, client_, server_, state_file_;
+  // A shell outside the namespaces that holds the read end of a pipe whose write end only this
+  // process has: EOF without "done" means the runner died (even by SIGKILL), and it removes the run.
+  Child watchdog_;
+  Fd watchdog_pipe_;
   nlohmann::json sysctls_ = nlohmann::json::object();
   bool torn_down_ = false;
 };
