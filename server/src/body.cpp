@@ -1,7 +1,4 @@
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 #include "chunkbench/error.hpp"
@@ -57,16 +54,10 @@ Body::Step Body::next(std::size_t max, Clock::time_point now) const {
 
 void Body::read(std::uint8_t* dst, std::size_t n) {
   if (fd_) {
-    std::size_t done = 0;
-    while (done < n) {
-      ssize_t r = ::pread(fd_.get(), dst + done, n - done, static_cast<off_t>(offset_ + sent_ + done));
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) throw_errno("read " + path_ + " at offset " + std::to_string(offset_ + sent_ + done));
-      if (r == 0)
-        throw Error(Errc::io, "read " + path_ + ": file shrank to " + std::to_string(offset_ + sent_ + done) +
-                                  " bytes while being served");
-      done += static_cast<std::size_t>(r);
-    }
+    const std::uint64_t at = offset_ + sent_;
+    if (pread_full(fd_.get(), {dst, n}, at, path_) != n)
+      throw Error(Errc::io, "read " + path_ + ": file shrank below " + std::to_string(at + n) +
+                                " bytes while being served");
   } else {
     std::memcpy(dst, text_.data() + sent_, n);
   }
@@ -79,7 +70,6 @@ const char* reason_phrase(int status) {
   switch (status) {
     case 200: return "OK";
     case 206: return "Partial Content";
-    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 404: return "Not Found";
