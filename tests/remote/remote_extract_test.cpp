@@ -112,6 +112,28 @@ TEST_F(Remote, MissingChunkFallsThroughToTheNextStoreLocalOrRemote) {
   EXPECT_EQ(r2.json["network"]["requests"].get<std::size_t>(), d.v2_new_ids);
 }
 
+TEST_F(Remote, UncompressedStoreUsesBareIdUrlsAndResumesInPlace) {
+  std::string root = tmp / "uroot";
+  auto mk = run(chunkbench_bin() + " make -u -s " + root + "/store " + (tmp / "u.caibx") + " " + d.v2);
+  ASSERT_EQ(mk.status, 0) << mk.out;
+  Serve srv(tmp, root);
+  ASSERT_TRUE(srv.ok()) << srv.log();
+  auto r = extract("-u -s " + srv.url("store/") + " --ca " + srv.ca() + " --json --stats-out " + (tmp / "s.json") + " " +
+                   (tmp / "u.caibx") + " " + out);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(same_file(out, d.v2));
+  auto records = nlohmann::json::parse(slurp(tmp / "s.json"))["records"];
+  ASSERT_FALSE(records.empty());
+  for (const auto& rec : records) EXPECT_EQ(rec["url"].get<std::string>().find(".cacnk"), std::string::npos);
+  // --in-place over a copy with one damaged chunk: only that chunk is fetched again.
+  std::string partial = tmp / "partial.img";
+  run("cp " + d.v2 + " " + partial + " && printf 'XXXX' | dd of=" + partial + " bs=1 seek=100000 conv=notrunc 2>/dev/null");
+  auto k = extract("-u -s " + srv.url("store/") + " --ca " + srv.ca() + " --in-place --json " + (tmp / "u.caibx") + " " + partial);
+  ASSERT_EQ(k.status, 0) << k.out;
+  EXPECT_TRUE(same_file(partial, d.v2));
+  EXPECT_EQ(k.json["network"]["requests"], 1);
+}
+
 TEST_F(Remote, ChunkInNoStoreIsAClearErrorAndNoOutput) {
   Serve srv(tmp, d.root);
   ASSERT_TRUE(srv.ok()) << srv.log();
