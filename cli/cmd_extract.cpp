@@ -106,7 +106,7 @@ int run_extract(int argc, char** argv) {
   opt.queue = remote.http.in_flight;
   std::unique_ptr<HttpRangeSource> source;
   if (auto url = args.maybe("source")) {
-    source = std::make_unique<HttpRangeSource>(*url, remote.http, remote.stats);
+    source = std::make_unique<HttpRangeSource>(*url, remote.fetcher());
     opt.range = source.get();
     opt.plan.remote = parse_remote(args.get("source-mode", store ? "auto" : "range"));
   } else if (auto m = args.maybe("source-mode")) {

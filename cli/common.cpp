@@ -33,11 +33,16 @@ std::shared_ptr<LocalStore> open_local(const std::string& locator, const Args& a
 
 std::shared_ptr<Store> open_one(const std::string& locator, const Args& args, const RemoteContext& remote) {
   if (is_http_url(locator))
-    return std::make_shared<HttpStore>(locator, !args.has("uncompressed"), remote.http, remote.stats, remote.max_body);
+    return std::make_shared<HttpStore>(locator, !args.has("uncompressed"), remote.fetcher(), remote.max_body);
   return open_local(locator, args);
 }
 
 }  // namespace
+
+std::shared_ptr<BatchFetcher> RemoteContext::fetcher() const {
+  if (!fetcher_) fetcher_ = std::make_shared<BatchFetcher>(http, stats);
+  return fetcher_;
+}
 
 void add_http_options(Args& args) {
   args.option("http", 0, "VER", "HTTP version for remote stores and --source: 1.1 or 2 (forced: a transfer that\n                              "

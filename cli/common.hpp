@@ -25,6 +25,12 @@ struct RemoteContext {
   HttpOptions http;
   std::shared_ptr<FetchStats> stats = std::make_shared<FetchStats>();
   std::size_t max_body = 0;  // largest chunk file accepted; 0: no limit
+  // One multi for every remote store and the --source of a run: a store and an image on the same
+  // host share connections and TLS sessions. Made from `http` on first use.
+  std::shared_ptr<BatchFetcher> fetcher() const;
+
+ private:
+  mutable std::shared_ptr<BatchFetcher> fetcher_;
 };
 
 // One store per -s (a directory, or an http:// or https:// URL), in order; several are wrapped in

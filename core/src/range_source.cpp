@@ -18,16 +18,20 @@ std::string span_name(const std::string& url, const ByteSpan& s) {
 }  // namespace
 
 HttpRangeSource::HttpRangeSource(std::string image_url, HttpOptions options, std::shared_ptr<FetchStats> stats)
-    : url_(std::move(image_url)), fetcher_(std::move(options), std::move(stats)) {
+    : HttpRangeSource(std::move(image_url), std::make_shared<BatchFetcher>(std::move(options), std::move(stats))) {}
+
+HttpRangeSource::HttpRangeSource(std::string image_url, std::shared_ptr<BatchFetcher> fetcher)
+    : url_(std::move(image_url)), fetcher_(std::move(fetcher)) {
+  if (!fetcher_) throw Error(Errc::usage, "--source " + url_ + ": no fetcher");
   if (!is_http_url(url_)) throw Error(Errc::usage, "--source " + url_ + ": not an http:// or https:// URL");
-  if (fetcher_.options().version == HttpOptions::Version::http2 && url_.rfind("http://", 0) == 0)
+  if (fetcher_->options().version == HttpOptions::Version::http2 && url_.rfind("http://", 0) == 0)
     throw Error(Errc::usage, "--source " + url_ + ": HTTP/2 was required but h2 without TLS (h2c) is not supported");
 }
 
 void HttpRangeSource::fetch(
     std::span<const ByteSpan> spans,
     const std::function<void(std::size_t, std::vector<std::uint8_t>&&, const std::string&)>& done) {
-  fetcher_.run(
+  fetcher_->run(
       spans.size(),
       [&](std::size_t i) {
         // A server may answer a little more than asked only by mistake; allow nothing more.

@@ -179,6 +179,8 @@ TEST_F(Remote, AutoModeFollowsTheCostModel) {
   EXPECT_EQ(far.json["gaps_to_range"], far.json["gaps"]);
   EXPECT_EQ(far.json["chunks_fetched"], 0);
   EXPECT_TRUE(far.json["cost_model"]["measured"].get<bool>());
+  // The store and the image share one multi, hence one h2 connection for HEADs and Range GETs.
+  EXPECT_EQ(far.json["network"]["connections_opened"], 1);
   double compression = far.json["cost_model"]["compression"].get<double>();
   EXPECT_GT(compression, 0.1);
   EXPECT_LT(compression, 0.9) << "the synthetic image compresses; the HEADs should have measured that";

@@ -18,6 +18,9 @@ class HttpStore : public Store {
   // cannot exhaust memory.
   HttpStore(std::string base_url, bool compressed, HttpOptions options, std::shared_ptr<FetchStats> stats,
             std::size_t max_body = 0);
+  // Shares `fetcher` (one multi: connections, TLS sessions, DNS) with other stores and sources of
+  // the same run; they must not fetch at the same time.
+  HttpStore(std::string base_url, bool compressed, std::shared_ptr<BatchFetcher> fetcher, std::size_t max_body = 0);
 
   std::string name() const override { return base_; }
   bool has(const ChunkId& id) override;
@@ -27,13 +30,13 @@ class HttpStore : public Store {
 
   std::string url_of(const ChunkId& id) const;
   void set_max_body(std::size_t n) { max_body_ = n; }
-  BatchFetcher& fetcher() { return fetcher_; }
+  BatchFetcher& fetcher() { return *fetcher_; }
 
  private:
   std::string base_;  // always ends in '/'
   bool compressed_;
   std::size_t max_body_;
-  BatchFetcher fetcher_;
+  std::shared_ptr<BatchFetcher> fetcher_;
 };
 
 // True for http:// and https:// locators.

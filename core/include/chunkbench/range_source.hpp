@@ -34,14 +34,16 @@ class RangeSource {
 class HttpRangeSource : public RangeSource {
  public:
   HttpRangeSource(std::string image_url, HttpOptions options, std::shared_ptr<FetchStats> stats);
+  // Shares `fetcher` with the stores of the same run (see HttpStore).
+  HttpRangeSource(std::string image_url, std::shared_ptr<BatchFetcher> fetcher);
   std::string name() const override { return url_; }
   void fetch(std::span<const ByteSpan> spans,
              const std::function<void(std::size_t, std::vector<std::uint8_t>&&, const std::string&)>& done) override;
-  BatchFetcher& fetcher() { return fetcher_; }
+  BatchFetcher& fetcher() { return *fetcher_; }
 
  private:
   std::string url_;
-  BatchFetcher fetcher_;
+  std::shared_ptr<BatchFetcher> fetcher_;
 };
 
 // Measures what the cost model needs instead of guessing: HEAD requests for up to `sample` store
