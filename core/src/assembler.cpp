@@ -243,7 +243,8 @@ ExtractStats extract(const Index& target, const std::string& output, const std::
         std::uint64_t e = first + count < n ? target.start(first + count) : target.blob_size();
         byte_spans.push_back(ByteSpan{b, e - b});
       }
-      WorkPool pool(threads, queue);
+      // Spans are up to max_span each: a short queue keeps their bodies from piling up.
+      WorkPool pool(threads, threads * 2);
       opt.range->fetch(byte_spans, [&](std::size_t r, std::vector<std::uint8_t>&& body, const std::string& where) {
         ++requests;
         wire += body.size();

@@ -195,7 +195,8 @@ BatchFetcher::~BatchFetcher() {
 }
 
 void BatchFetcher::run(std::size_t count, const std::function<HttpRequest(std::size_t)>& make,
-                       const std::function<void(std::size_t, const HttpRequest&, HttpResponse&&)>& done) {
+                       const std::function<void(std::size_t, const HttpRequest&, HttpResponse&&)>& done,
+                       std::size_t window) {
   Impl& im = *impl_;
   CURLM* multi = im.multi.get();
   const HttpOptions& o = options_;
@@ -353,7 +354,8 @@ void BatchFetcher::run(std::size_t count, const std::function<HttpRequest(std::s
 
   for (;;) {
     // Fill the window: due retries first, then new requests.
-    for (;;) {
+    const std::size_t limit = window ? std::min<std::size_t>(window, o.in_flight) : o.in_flight;
+    while (active < limit) {
       Transfer* slot = nullptr;
       for (auto& t : im.slots)
         if (!t->active) {

@@ -11,6 +11,8 @@ namespace chunkbench {
 
 namespace {
 
+constexpr std::uint64_t kSpanBytesInFlight = 64u << 20;
+
 std::string span_name(const std::string& url, const ByteSpan& s) {
   return url + " (bytes " + std::to_string(s.first) + "-" + std::to_string(s.first + s.length - 1) + ")";
 }
@@ -31,6 +33,10 @@ HttpRangeSource::HttpRangeSource(std::string image_url, std::shared_ptr<BatchFet
 void HttpRangeSource::fetch(
     std::span<const ByteSpan> spans,
     const std::function<void(std::size_t, std::vector<std::uint8_t>&&, const std::string&)>& done) {
+  // Bodies in flight are held whole: keep them to about kSpanBytesInFlight.
+  std::uint64_t longest = 1;
+  for (const auto& s : spans) longest = std::max(longest, s.length);
+  const auto window = static_cast<std::size_t>(std::max<std::uint64_t>(1, kSpanBytesInFlight / longest));
   fetcher_->run(
       spans.size(),
       [&](std::size_t i) {
@@ -41,7 +47,8 @@ void HttpRangeSource::fetch(
         const std::string where = span_name(url_, spans[i]);
         if (r.status != 206) throw Error(Errc::network, "GET " + where + ": HTTP status " + std::to_string(r.status));
         done(i, std::move(r.body), where);
-      });
+      },
+      window);
 }
 
 CostModel calibrate_cost(CostModel base, HttpStore& store, HttpRangeSource* image, const Index& target,

@@ -61,8 +61,10 @@ class BatchFetcher {
   // `done` gets every final answer: 2xx, or a 4xx other than 5xx (404 = missing is the caller's
   // business). A transport error or 5xx that outlives the retries throws Errc::network naming the
   // URL. An exception thrown by `done` stops the batch and propagates (handles are cleaned up).
+  // `window` (0: options().in_flight) lowers the requests in flight for this batch, e.g. for
+  // large Range spans whose bodies would otherwise hold in_flight x span bytes.
   void run(std::size_t count, const std::function<HttpRequest(std::size_t)>& make,
-           const std::function<void(std::size_t, const HttpRequest&, HttpResponse&&)>& done);
+           const std::function<void(std::size_t, const HttpRequest&, HttpResponse&&)>& done, std::size_t window = 0);
   HttpResponse one(const HttpRequest& request);
 
   const HttpOptions& options() const { return options_; }
