@@ -206,7 +206,8 @@ int run_run_cmd(int argc, char** argv) {
          "Create client and server namespaces joined by the scenario's link, start the server command (via sh -c)\n"
          "in the server namespace, then the client command in the client namespace, wait for the client and return\n"
          "its exit status. Both get SERVER_ADDR, CLIENT_ADDR and CHUNKBENCH_NETEM_RUN. Everything is torn down at\n"
-         "the end, on Ctrl-C/SIGTERM, or — if the runner itself is killed — by the next run or 'netem cleanup'.");
+         "the end, on Ctrl-C/SIGTERM, or — if the runner itself is killed — by its watchdog process (failing that,\n"
+         "by the next run or 'netem cleanup').");
   add_scenario_options(a);
   a.option("server", 's', "CMD", "server command, run with sh -c in the server namespace")
       .option("wait-port", 0, "PORT", "before starting the client, wait until SERVER_ADDR:PORT accepts TCP connections")
