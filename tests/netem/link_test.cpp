@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -364,4 +365,17 @@ TEST_F(NetemRoot, RunRealServerAndClientAcrossTheLink) {
                             "--server", "exec iperf3 -s -B $SERVER_ADDR -p 5201", "--wait-port", "5201", "--",
                             "sh", "-c", "iperf3 -c $SERVER_ADDR -p 5201 -t 2 -J > /dev/null"});
   EXPECT_EQ(r.status, 0) << r.output;
+}
+
+TEST_F(NetemRoot, TunJitterSpreadsDelayWithinItsBounds) {
+  // 20 ms ± 5 ms each way: a lone packet's RTT is the sum of two uniform delays, in [30, 50] ms.
+  cn::CheckOptions o;
+  o.bulk = false;
+  o.loss = false;
+  o.rtt_samples = 20;
+  auto r = check(*this, scenario("20ms", "", {{"jitter", "5ms"}}), cn::Backend::tun, o);
+  auto [lo, hi] = std::minmax_element(r.echo_rtt_ms.begin(), r.echo_rtt_ms.end());
+  EXPECT_GE(*lo, 30.0);
+  EXPECT_LE(*hi, 50.0 + 3.0);  // + scheduling latency of the echo threads
+  EXPECT_GT(*hi - *lo, 2.0) << "jitter had no visible effect";
 }
