@@ -322,6 +322,7 @@ TEST(NetemNoRoot, ClearErrorWithoutPrivileges) {
     return;
   }
   // As root: drop to nobody for one run.
+  if (cn::run_command({"sh", "-c", "command -v setpriv"}).status != 0) GTEST_SKIP() << "setpriv (util-linux) is not installed";
   auto r = cn::run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", kBin, "netem", "check", "seed-delay"});
   if (r.status == 126 || r.status == 127 || r.output.find("Permission denied") != std::string::npos)
     GTEST_SKIP() << "user nobody cannot execute " << kBin << " (a parent directory is private): " << r.output;
