@@ -428,9 +428,10 @@ CheckResult run_check(Topology& t, Link& l, const CheckOptions& o) {
       double window = o.window_seconds > 0 ? o.window_seconds : std::max(2.0, 3 * rtt);
       double total = o.bulk_seconds;
       if (total <= 0) {
-        // Slow start doubles per RTT from 10 segments; allow that, two more RTTs to settle, and the window.
+        // Slow start doubles per RTT from 10 segments; allow that, four more RTTs (a spurious SYN
+        // retransmission at RTT >= 1 s, the last doubling, the overflow) and then the window.
         double bdp_segments = static_cast<double>(dir->rate_bps) / 8 * rtt / (s.mtu - 52);
-        double ramp = dir->rate_bps ? rtt * (std::log2(std::max(2.0, bdp_segments / 10)) + 2) + 0.5 : 0.5;
+        double ramp = dir->rate_bps ? rtt * (std::log2(std::max(2.0, bdp_segments / 10)) + 4) + 0.5 : 0.5;
         total = ramp + window;
       }
       window = std::min(window, total);
