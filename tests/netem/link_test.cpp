@@ -231,10 +231,20 @@ TEST_F(NetemRoot, KernelBackendOnlyWithNetem) {
 TEST_F(NetemRoot, RunPassesAddressesAndExitCode) {
   std::string out = testing::TempDir() + "/netem-run-env.txt";
   ::unlink(out.c_str());
-  auto r = cn::run_command({kBin, "netem", "run", "--delay", "5ms", "-q", "--server",
+  std::string result = testing::TempDir() + "/netem-run-result.json";
+  auto r = cn::run_command({kBin, "netem", "run", "--delay", "5ms", "-q", "--result", result, "--server",
                             "echo server $SERVER_ADDR $CLIENT_ADDR > " + out + "; exec sleep 100", "--",
                             "sh", "-c", "sleep 0.3; echo client $SERVER_ADDR $CLIENT_ADDR >> " + out + "; exit 42"});
   EXPECT_EQ(r.status, 42) << r.output;
+  // The result records what was used: scenario, backend and why, sysctls in both namespaces, counters.
+  std::ifstream rin(result);
+  auto j = nlohmann::json::parse(rin);
+  EXPECT_EQ(j["scenario"]["up"]["delay"], "5ms");
+  EXPECT_EQ(j["link"]["backend"], "tun");
+  EXPECT_NE(j["reason"].get<std::string>().find("sch_netem"), std::string::npos);
+  EXPECT_TRUE(j["sysctls"]["server"].contains("net.ipv4.tcp_wmem"));
+  EXPECT_TRUE(j["counters"]["up"].contains("packets_out"));  // no traffic crossed in this run
+  EXPECT_EQ(j["client_exit"], 42);
   std::ifstream in(out);
   std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(all, "server 10.77.0.2 10.77.0.1\nclient 10.77.0.2 10.77.0.1\n");
