@@ -48,6 +48,7 @@ int run_info(int argc, char** argv) {
             "and, given seeds or stores, how much of it they already cover. With --compare, what an\n"
             "update from FROM to TO must download.");
   add_store_options(args, true);
+  add_http_options(args);
   args.option("seed", 0, "FILE", "a seed image (FILE.caibx beside it, or chunked on the fly)", true);
   args.flag("compare", 0, "compare two indexes");
   args.option("concurrency", 'n', "N", "threads for chunking seeds without an index");
