@@ -20,8 +20,8 @@ struct CheckOptions {
   bool bulk = true;
   bool loss = true;
   int rtt_samples = 0;             // 0 = about 3 s worth, between 3 and 10
-  double bulk_seconds = 0;         // 0 = long enough for slow start to reach the rate, plus the window
-  double window_seconds = 0;       // 0 = max(2 s, 3 RTT); throughput is measured over the final window
+  double bulk_seconds = 0;         // 0 = long enough for slow start to reach the rate, plus two windows
+  double window_seconds = 0;       // 0 = max(2 s, 3 RTT); throughput: best such window in the last two
   // Per socket (setsockopt TCP_CONGESTION) for the bulk transfers; empty = the namespace's default.
   // CUBIC by default: BBRv1 at 1 s RTT behind a one-BDP drop-tail queue stays far below the rate
   // for tens of seconds (its startup overfills the queue), which would measure BBR, not the link.
@@ -32,9 +32,12 @@ struct CheckOptions {
 
 struct BulkResult {
   double configured_bps = 0;  // 0 = unlimited
-  double ip_bps = 0;          // IP bytes of data segments the receiver got over the window (what the link's rate limits)
-  double goodput_bps = 0;     // TCP payload over the window
-  double window_s = 0, total_s = 0;
+  // IP bytes of data segments the receiver got (what the link's rate limits), over the best window
+  // after slow start; `final_ip_bps` over the last window.
+  double ip_bps = 0;
+  double final_ip_bps = 0;
+  double goodput_bps = 0;     // application bytes read over the same (best) window
+  double window_s = 0, window_end_s = 0, total_s = 0;
   std::uint64_t bytes = 0;
   int mss = 0;
   int streams = 1;
