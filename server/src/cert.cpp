@@ -33,7 +33,8 @@ void add_ext(X509* cert, X509* issuer, int nid, const char* value) {
   if (!ok) fail(std::string("add extension ") + OBJ_nid2sn(nid));
 }
 
-X509Ptr new_cert(const char* common_name, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key, bool ca) {
+X509Ptr new_cert(const char* common_name, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key, bool ca,
+                 const std::string& san = {}) {
   X509Ptr cert(X509_new());
   if (!cert || !X509_set_version(cert.get(), X509_VERSION_3)) fail("X509_new");
   BIGNUM* serial = BN_new();
@@ -61,7 +62,7 @@ X509Ptr new_cert(const char* common_name, EVP_PKEY* key, X509* issuer, EVP_PKEY*
     add_ext(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
     add_ext(cert.get(), signer, NID_key_usage, "critical,digitalSignature");
     add_ext(cert.get(), signer, NID_ext_key_usage, "serverAuth");
-    add_ext(cert.get(), signer, NID_subject_alt_name, "IP:127.0.0.1,IP:::1,DNS:localhost");
+    add_ext(cert.get(), signer, NID_subject_alt_name, san.c_str());
   }
   if (!X509_sign(cert.get(), issuer_key, EVP_sha256())) fail("sign");
   return cert;
@@ -76,12 +77,17 @@ std::string ssl_error_text() {
   return text;
 }
 
-GeneratedCert generate_loopback_cert() {
+GeneratedCert generate_loopback_cert(const std::string& listen_ip) {
   GeneratedCert g;
   g.ca_key = new_key();
   g.ca = new_cert("chunkbench test CA", g.ca_key.get(), nullptr, g.ca_key.get(), true);
   g.key = new_key();
-  g.cert = new_cert("localhost", g.key.get(), g.ca.get(), g.ca_key.get(), false);
+  // The listen address too, so a client in another network namespace (netem runs) can verify
+  // https://SERVER_ADDR/ without --resolve tricks.
+  std::string san = "IP:127.0.0.1,IP:::1,DNS:localhost";
+  if (!listen_ip.empty() && listen_ip != "127.0.0.1" && listen_ip != "::1" && listen_ip != "0.0.0.0" && listen_ip != "::")
+    san += ",IP:" + listen_ip;
+  g.cert = new_cert("localhost", g.key.get(), g.ca.get(), g.ca_key.get(), false, san);
   return g;
 }
 

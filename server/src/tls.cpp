@@ -8,6 +8,8 @@
 #include "chunkbench/fd.hpp"
 #include "tls.hpp"
 
+#include "listener.hpp"
+
 namespace chunkbench::server {
 namespace {
 
@@ -53,7 +55,7 @@ std::unique_ptr<TlsContext> make_tls_context(const Options& opt) {
     if (SSL_CTX_check_private_key(ctx) != 1)
       throw Error(Errc::invalid_input, "key " + opt.key_file + " does not match certificate " + opt.cert_file);
   } else {
-    GeneratedCert g = generate_loopback_cert();
+    GeneratedCert g = generate_loopback_cert(parse_endpoint(opt.listen).host);
     if (SSL_CTX_use_certificate(ctx, g.cert.get()) != 1 || SSL_CTX_use_PrivateKey(ctx, g.key.get()) != 1)
       throw Error(Errc::io, "install generated certificate: " + ssl_error_text());
     tls->ca_file = opt.ca_out;

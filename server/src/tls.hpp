@@ -25,12 +25,13 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, SslFree>;
 // The most recent OpenSSL error queue entry as text (and clears the queue).
 std::string ssl_error_text();
 
-// A certificate authority and a server certificate it signed for 127.0.0.1 / ::1 / localhost.
+// A certificate authority and a server certificate it signed for 127.0.0.1 / ::1 / localhost and,
+// when it is another IP literal, the address the server listens on.
 struct GeneratedCert {
   PkeyPtr ca_key, key;
   X509Ptr ca, cert;
 };
-GeneratedCert generate_loopback_cert();
+GeneratedCert generate_loopback_cert(const std::string& listen_ip);
 std::string to_pem(X509* cert);
 
 struct TlsContext {

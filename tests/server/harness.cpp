@@ -92,8 +92,11 @@ ServeProcess::ServeProcess(const std::string& root, const std::vector<std::strin
   const std::string port_file = dir / ("port" + tag);
   ca_ = dir / ("ca" + tag + ".pem");
   log_ = dir / ("serve" + tag + ".log");
-  std::vector<std::string> argv{CHUNKBENCH_BIN, "serve", "--root", root, "--listen", "127.0.0.1:0",
-                                "--port-file", port_file};
+  std::vector<std::string> argv{CHUNKBENCH_BIN, "serve", "--root", root, "--port-file", port_file};
+  if (std::find(extra.begin(), extra.end(), "--listen") == extra.end()) {
+    argv.push_back("--listen");
+    argv.push_back("127.0.0.1:0");
+  }
   bool has_cert = std::find(extra.begin(), extra.end(), "--cert") != extra.end();
   if (!has_cert) {
     argv.push_back("--ca-out");

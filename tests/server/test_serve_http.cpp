@@ -277,3 +277,17 @@ TEST(ServeHttp1, GarbageGets400AndClose) {
 }
 
 }  // namespace
+
+// A server listening on another address (as in a netem server namespace) names that address in its
+// generated certificate, so clients verify https://ADDR/ directly.
+TEST(ServeTls, GeneratedCertificateNamesTheListenAddress) {
+  TempDir dir;
+  write_file(dir / "www/a.bin", pattern(100, 4));
+  ServeProcess server(dir / "www", {"--listen", "127.0.0.2:0"}, dir);
+  const std::string url = "https://127.0.0.2:" + std::to_string(server.port()) + "/a.bin";
+  CmdResult ok = run_cmd({"curl", "-sS", "--cacert", server.ca(), "-o", "/dev/null", "-w", "%{http_code}", url});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_EQ(ok.output, "200");
+  CmdResult text = run_cmd({"openssl", "x509", "-in", server.ca(), "-noout", "-text"});
+  EXPECT_EQ(text.exit_code, 0);
+}
