@@ -234,11 +234,11 @@ ExtractStats extract(const Index& target, const std::string& output, const std::
   if (!spans.empty()) {
     std::atomic<std::uint64_t> chunks{0}, bytes{0}, requests{0}, wire{0};
     // One round of Range requests; returns the chunks that failed verification, with the reason.
-    auto round = [&](const std::vector<std::pair<std::size_t, std::size_t>>& todo) {
+    auto round = [&](const std::vector<std::pair<std::size_t, std::size_t>>& spans_to_fetch) {
       std::vector<std::pair<std::size_t, std::string>> bad;
       std::mutex bad_mu;
       std::vector<ByteSpan> byte_spans;
-      for (auto [first, count] : todo) {
+      for (auto [first, count] : spans_to_fetch) {
         std::uint64_t b = target.start(first);
         std::uint64_t e = first + count < n ? target.start(first + count) : target.blob_size();
         byte_spans.push_back(ByteSpan{b, e - b});
@@ -250,7 +250,7 @@ ExtractStats extract(const Index& target, const std::string& output, const std::
         wire += body.size();
         pool.submit([&, r, where, body = std::move(body)](unsigned w) {
           Worker& wk = workers[w];
-          auto [first, count] = todo[r];
+          auto [first, count] = spans_to_fetch[r];
           const std::uint64_t base = target.start(first);
           for (std::size_t i = first; i < first + count; ++i) {
             const std::uint64_t off = target.start(i) - base, len = target.length(i);
