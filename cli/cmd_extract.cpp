@@ -2,11 +2,13 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "chunkbench/assembler.hpp"
 #include "chunkbench/error.hpp"
+#include "chunkbench/fd.hpp"
 #include "chunkbench/http_store.hpp"
 #include "chunkbench/make.hpp"
 #include "chunkbench/range_source.hpp"
@@ -72,6 +74,11 @@ int run_extract(int argc, char** argv) {
   if (!args.parse(argc, argv)) return 0;
   args.expect_positionals({"INDEX", "OUTPUT"});
   const std::string index_path = args.positionals()[0], output = args.positionals()[1];
+  // Chosen here, before any thread starts, so that Ctrl-C or a SIGTERM removes it: an interrupted
+  // extract leaves neither a partial image nor a stray temporary file (--in-place keeps its work).
+  const std::string temp_path = args.has("in-place") ? "" : temp_name_beside(output, "chunkbench-");
+  std::optional<RemoveOnInterrupt> interrupt;
+  if (!temp_path.empty()) interrupt.emplace(temp_path);
 
   Index target = Index::read(index_path);
   if (auto d = args.maybe("digest")) require_digest(target, parse_digest(*d), index_path);
@@ -103,6 +110,7 @@ int run_extract(int argc, char** argv) {
   ExtractOptions opt;
   opt.threads = threads;
   opt.in_place = args.has("in-place");
+  opt.temp_path = temp_path;
   opt.queue = remote.http.in_flight;
   std::unique_ptr<HttpRangeSource> source;
   if (auto url = args.maybe("source")) {

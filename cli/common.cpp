@@ -1,6 +1,11 @@
 #include "common.hpp"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <thread>
 
 #include <cstdio>
 
@@ -113,6 +118,40 @@ double parse_seconds(const std::string& text, const std::string& option) {
   if (end == text.c_str() || !unit.empty() || !(v >= 0) || !std::isfinite(v))
     throw Error(Errc::usage, option + " " + text + ": expected seconds such as 2, 0.5 or 250ms");
   return v;
+}
+
+struct RemoveOnInterrupt::Impl {
+  std::string path;
+  sigset_t set{}, old{};
+  std::atomic<bool> done{false};
+  std::thread waiter;
+};
+
+RemoveOnInterrupt::RemoveOnInterrupt(std::string path) : impl_(std::make_unique<Impl>()) {
+  Impl& s = *impl_;
+  s.path = std::move(path);
+  sigemptyset(&s.set);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaddset(&s.set, sig);
+  pthread_sigmask(SIG_BLOCK, &s.set, &s.old);
+  s.waiter = std::thread([&s] {
+    int sig = 0;
+    while (sigwait(&s.set, &sig) == 0) {
+      if (s.done) return;
+      if (sig == SIGUSR1) continue;  // only the destructor's wake-up means anything
+      ::unlink(s.path.c_str());
+      end_status_line();
+      std::fprintf(stderr, "chunkbench: interrupted by signal %d; removed %s\n", sig, s.path.c_str());
+      std::_Exit(128 + sig);
+    }
+  });
+}
+
+RemoveOnInterrupt::~RemoveOnInterrupt() {
+  Impl& s = *impl_;
+  s.done = true;
+  pthread_kill(s.waiter.native_handle(), SIGUSR1);
+  s.waiter.join();
+  pthread_sigmask(SIG_SETMASK, &s.old, nullptr);
 }
 
 unsigned threads_option(const Args& args) {

@@ -39,6 +39,21 @@ std::shared_ptr<Store> open_read_stores(const Args& args, const RemoteContext& r
 std::shared_ptr<Store> open_read_stores(const Args& args);
 std::shared_ptr<WriteStore> open_write_store(const Args& args);
 
+// While alive, SIGINT/SIGTERM/SIGHUP remove `path` (a temporary output) and end the process with
+// 128 + signal, so an interrupted command leaves no half-written file behind. Construct it before
+// any thread starts: threads inherit the blocked signal mask it sets.
+class RemoveOnInterrupt {
+ public:
+  explicit RemoveOnInterrupt(std::string path);
+  ~RemoveOnInterrupt();
+  RemoveOnInterrupt(const RemoveOnInterrupt&) = delete;
+  RemoveOnInterrupt& operator=(const RemoveOnInterrupt&) = delete;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 unsigned threads_option(const Args& args);
 std::string human_bytes(std::uint64_t n);
 std::string human_rate(double bytes, double seconds);

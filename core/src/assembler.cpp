@@ -96,7 +96,8 @@ ExtractStats extract(const Index& target, const std::string& output, const std::
   st.seeds = seeds.size();
 
   // The output: a temporary file beside the target, or the target itself when resuming.
-  std::string write_path = opt.in_place ? output : temp_name_beside(output, "chunkbench-");
+  std::string write_path =
+      opt.in_place ? output : (opt.temp_path.empty() ? temp_name_beside(output, "chunkbench-") : opt.temp_path);
   TempOutput temp(opt.in_place ? "" : write_path);
   Fd out = open_file(write_path, opt.in_place ? (O_RDWR | O_CREAT) : (O_RDWR | O_CREAT | O_EXCL), 0644);
   struct stat ost {};

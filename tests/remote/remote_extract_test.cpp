@@ -382,3 +382,33 @@ TEST_F(Remote, CasyncExtractsFromServe) {
 
 }  // namespace
 }  // namespace chunkbench::test
+
+namespace chunkbench::test {
+namespace {
+
+// Ctrl-C or SIGTERM in the middle of a download: the temporary output is removed, nothing appears
+// under the output name, and the exit status says which signal ended it.
+TEST_F(Remote, InterruptRemovesTheTemporaryOutput) {
+  Serve srv(tmp, d.root, {"--response-delay", "100"});
+  ASSERT_TRUE(srv.ok()) << srv.log();
+  for (int sig : {SIGINT, SIGTERM}) {
+    Child x({chunkbench_bin(), "extract", "-s", srv.url("store/"), "--ca", srv.ca(), "-n", "2", d.v2_idx, out},
+            tmp / "x.log");
+    // Wait until the temporary file exists, i.e. the extract is under way.
+    bool started = false;
+    for (int i = 0; i < 500 && !started; ++i) {
+      for (const auto& e : std::filesystem::directory_iterator(tmp.path()))
+        started = started || e.path().filename().string().rfind(".out.img.chunkbench-", 0) == 0;
+      if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(started) << slurp(tmp / "x.log");
+    EXPECT_EQ(x.stop(sig), 128 + sig) << slurp(tmp / "x.log");
+    EXPECT_FALSE(exists(out));
+    for (const auto& e : std::filesystem::directory_iterator(tmp.path()))
+      EXPECT_EQ(e.path().filename().string().find("chunkbench-"), std::string::npos) << e.path();
+    EXPECT_NE(slurp(tmp / "x.log").find("interrupted by signal"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace chunkbench::test

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -66,16 +67,19 @@ class Child {
   Child& operator=(const Child&) = delete;
   bool alive() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
   // Sends `sig` and waits (up to 10 s) for the exit; the guard still kills if it did not.
-  void stop(int sig) {
-    if (pid_ <= 0) return;
+  // Returns the exit status (128 + signal when killed by one), or -1 if it did not exit.
+  int stop(int sig) {
+    if (pid_ <= 0) return -1;
     ::kill(pid_, sig);
     for (int i = 0; i < 1000; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      int st = 0;
+      if (::waitpid(pid_, &st, WNOHANG) == pid_) {
         pid_ = -1;
-        return;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    return -1;
   }
 
  private:

@@ -28,6 +28,9 @@ struct ExtractProgress {
 struct ExtractOptions {
   unsigned threads = 0;  // decode/verify/write workers; 0: one per core
   bool in_place = false;
+  // Where the output is written before the final rename; empty: a fresh name beside the output.
+  // A caller that may be interrupted picks it, so its signal handling can remove the file.
+  std::string temp_path;
   // Fetched chunks that may wait for a worker (memory: queue x stored chunk size); 0: 4 per thread.
   std::size_t queue = 0;
   // Called at most every 200 ms, from any worker thread (serialised).
