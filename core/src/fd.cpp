@@ -97,8 +97,7 @@ std::string temp_name_beside(const std::string& path, const std::string& tag) {
   return dir + "." + base + "." + tag + random_token();
 }
 
-void write_file_atomic(const std::string& path, std::span<const std::uint8_t> data, int mode) {
-  std::string tmp = temp_name_beside(path, "tmp");
+void write_file_via(const std::string& tmp, const std::string& path, std::span<const std::uint8_t> data, int mode) {
   {
     Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
     try {
@@ -113,6 +112,10 @@ void write_file_atomic(const std::string& path, std::span<const std::uint8_t> da
     ::unlink(tmp.c_str());
     throw_errno("rename " + tmp + " to " + path, err);
   }
+}
+
+void write_file_atomic(const std::string& path, std::span<const std::uint8_t> data, int mode) {
+  write_file_via(temp_name_beside(path, "tmp"), path, data, mode);
 }
 
 }  // namespace chunkbench

@@ -100,25 +100,12 @@ void LocalStore::put(const ChunkId& id, const ChunkData& data) {
   // Temp file in the prefix directory, then rename: two writers of one chunk both rename a
   // complete file over the same name, and readers never see a partial one.
   std::string tmp = dir + "/" + kTempPrefix + random_token();
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0 && errno == ENOENT) {
-    mkdir_p(dir);
-    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  }
-  if (fd < 0) throw_errno("create " + tmp);
-  {
-    Fd guard(fd);
-    try {
-      write_full(fd, bytes, tmp);
-    } catch (...) {
-      ::unlink(tmp.c_str());
-      throw;
-    }
-  }
-  if (::rename(tmp.c_str(), p.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw_errno("rename " + tmp + " to " + p, err);
+  try {
+    write_file_via(tmp, p, bytes);
+  } catch (const Error& e) {
+    if (e.code() != Errc::not_found) throw;
+    mkdir_p(dir);  // the first chunk of its prefix: create the directory once, then write
+    write_file_via(tmp, p, bytes);
   }
 }
 

@@ -40,6 +40,10 @@ void write_full(int fd, std::span<const std::uint8_t> buf, const std::string& pa
 std::vector<std::uint8_t> read_whole_file(const std::string& path);
 // Writes via a temporary name in the same directory, fsyncs nothing (chunks are re-verifiable), renames.
 void write_file_atomic(const std::string& path, std::span<const std::uint8_t> data, int mode = 0644);
+// The same with the caller's temporary name `tmp` (created exclusively, removed on any failure).
+// A missing directory is Errc::not_found, so callers can create it and try again.
+void write_file_via(const std::string& tmp, const std::string& path, std::span<const std::uint8_t> data,
+                    int mode = 0644);
 // 12 random lowercase hex characters, for temporary names.
 std::string random_token();
 // A unique temporary name beside `path`: "<dir>/.<base>.<tag><random>".
