@@ -2,6 +2,8 @@
 
 #include <zstd.h>
 
+#include <algorithm>
+
 #include "chunkbench/error.hpp"
 
 namespace chunkbench {
@@ -38,15 +40,22 @@ namespace {
 
 // Streams every frame of `frame` into `out`, which must have room for limit+1 bytes so an
 // over-long chunk is noticed instead of silently cut. Returns the decoded length.
+// `initial` is the first output size; it grows (doubling, up to limit+1) only when the size is not
+// known, so checking a chunk against a generous limit does not zero that much memory each time.
 std::size_t decode_frames(ZSTD_DCtx* dctx, std::span<const std::uint8_t> frame, std::vector<std::uint8_t>& out,
-                          std::size_t limit, const std::string& where) {
+                          std::size_t limit, std::size_t initial, const std::string& where) {
   ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
-  out.resize(limit + 1);
+  out.resize(std::min(initial, limit + 1));
   ZSTD_inBuffer in{frame.data(), frame.size(), 0};
   ZSTD_outBuffer ob{out.data(), out.size(), 0};
   std::size_t ret = 1;
   if (frame.empty()) throw Error(Errc::corrupt, where + ": empty chunk file, expected a zstd frame");
   while (in.pos < in.size) {
+    if (ob.pos == ob.size && ob.size < limit + 1) {
+      out.resize(std::min(limit + 1, ob.size * 2));
+      ob.dst = out.data();
+      ob.size = out.size();
+    }
     ret = ZSTD_decompressStream(dctx, &ob, &in);
     if (ZSTD_isError(ret))
       throw Error(Errc::corrupt, where + ": bad zstd data at compressed byte " + std::to_string(in.pos) + ": " +
@@ -71,7 +80,7 @@ std::size_t decode_frames(ZSTD_DCtx* dctx, std::span<const std::uint8_t> frame, 
 
 void ChunkCodec::decompress(std::span<const std::uint8_t> frame, std::size_t expected, std::vector<std::uint8_t>& out,
                             const std::string& where) {
-  std::size_t n = decode_frames(impl_->dctx, frame, out, expected, where);
+  std::size_t n = decode_frames(impl_->dctx, frame, out, expected, expected + 1, where);
   if (n != expected)
     throw Error(Errc::corrupt, where + ": decompressed to " + std::to_string(n) + " bytes, the index says " +
                                    std::to_string(expected));
@@ -80,7 +89,7 @@ void ChunkCodec::decompress(std::span<const std::uint8_t> frame, std::size_t exp
 
 void ChunkCodec::decompress_any(std::span<const std::uint8_t> frame, std::size_t limit, std::vector<std::uint8_t>& out,
                                 const std::string& where) {
-  out.resize(decode_frames(impl_->dctx, frame, out, limit, where));
+  out.resize(decode_frames(impl_->dctx, frame, out, limit, std::max<std::size_t>(frame.size() * 4, 1u << 16), where));
 }
 
 void verify_chunk(Hasher& hasher, const ChunkId& id, std::span<const std::uint8_t> data, const std::string& where) {

@@ -222,3 +222,19 @@ TEST(LocalStore, PruneKeepsReferencedChunks) {
   EXPECT_EQ(count_files(dir / "s"), 5u);
   for (const auto& id : keep) EXPECT_TRUE(store.has(id));
 }
+
+TEST(Codec, DecompressWithoutKnownSizeGrowsToTheLimitOnly) {
+  std::vector<std::uint8_t> zeros(1 << 20, 0);  // compresses to a few bytes: the buffer must grow
+  ChunkCodec codec;
+  std::vector<std::uint8_t> frame, out;
+  codec.compress(zeros, frame);
+  ASSERT_LT(frame.size(), 1000u);
+  codec.decompress_any(frame, 2u << 20, out, "z.cacnk");
+  EXPECT_EQ(out, zeros);
+  try {
+    codec.decompress_any(frame, 512u << 10, out, "z.cacnk");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("more than the expected 524288 bytes"), std::string::npos) << e.what();
+  }
+}
