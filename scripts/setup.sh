@@ -27,11 +27,9 @@ fi
 # nginx from Debian starts a system instance on port 80; chunkbench only runs private instances.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now nginx >/dev/null 2>&1 || true; fi
 
-# s3rver is the S3 endpoint used by tests (npm registry).
+# s3rver is the S3 endpoint used by tests (npm registry); tools/package.json pins it.
 if [ ! -f "$here/tools/node_modules/s3rver/bin/s3rver.js" ]; then
-  mkdir -p "$here/tools"
-  (cd "$here/tools" && [ -f package.json ] || (cd "$here/tools" && npm init -y >/dev/null 2>&1))
-  (cd "$here/tools" && npm install --no-audit --no-fund s3rver@3.7.1 >/dev/null 2>&1)
+  (cd "$here/tools" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
 cmake -S "$here" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" ${CHUNKBENCH_CMAKE_ARGS:-} >/dev/null
