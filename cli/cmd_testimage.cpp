@@ -12,15 +12,6 @@ namespace chunkbench::cli {
 
 namespace {
 
-std::uint64_t parse_bytes(const std::string& s, const std::string& what) {
-  char* end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  std::string unit = end ? end : "";
-  double mul = unit.empty() || unit == "B" ? 1 : unit == "K" ? 1024.0 : unit == "M" ? 1048576.0 : unit == "G" ? 1073741824.0 : -1;
-  if (end == s.c_str() || mul < 0 || v < 0) throw Error(Errc::usage, "testimage: --" + what + " '" + s + "' is not a size like 64M");
-  return static_cast<std::uint64_t>(v * mul);
-}
-
 double parse_share(const std::string& s, const std::string& what) {
   char* end = nullptr;
   double v = std::strtod(s.c_str(), &end);
@@ -53,7 +44,7 @@ int run_testimage(int argc, char** argv) {
   const std::string out = args.get("out");
   std::filesystem::create_directories(out);
   const std::string kind = args.get("kind", "tar");
-  const std::uint64_t size = parse_bytes(args.get("size", "256M"), "size");
+  const std::uint64_t size = parse_size_option(args.get("size", "256M"), "testimage: --size");
   const auto seed = static_cast<std::uint64_t>(args.get_int("seed", 1, 0, 1ll << 62));
   const std::string v1 = out + "/v1.img", v2 = out + "/v2.img";
   nlohmann::json j = {{"kind", kind}, {"v1", v1}, {"v2", v2}, {"seed", seed}};

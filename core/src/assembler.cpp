@@ -241,7 +241,7 @@ ExtractStats extract(const Index& target, const std::string& output, const std::
       std::vector<ByteSpan> byte_spans;
       for (auto [first, count] : spans_to_fetch) {
         std::uint64_t b = target.start(first);
-        std::uint64_t e = first + count < n ? target.start(first + count) : target.blob_size();
+        std::uint64_t e = target.start(first + count);
         byte_spans.push_back(ByteSpan{b, e - b});
       }
       // Spans are up to max_span each: a short queue keeps their bodies from piling up.

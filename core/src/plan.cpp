@@ -18,7 +18,7 @@ struct SeedMap {
 };
 
 std::uint64_t run_bytes(const Index& t, std::size_t first, std::size_t count) {
-  return (first + count < t.size() ? t.start(first + count) : t.blob_size()) - t.start(first);
+  return t.start(first + count) - t.start(first);
 }
 
 }  // namespace
@@ -38,7 +38,7 @@ PlanOptions::Remote parse_remote(const std::string& s) {
   throw Error(Errc::usage, "--source-mode " + s + ": expected auto, store or range");
 }
 
-Plan Plan::build(const Index& target, const std::vector<Seed>& seeds, unsigned /*threads*/) {
+Plan Plan::build(const Index& target, const std::vector<Seed>& seeds) {
   Plan plan;
   const std::size_t n = target.size();
 

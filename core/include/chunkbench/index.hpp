@@ -42,6 +42,7 @@ class Index {
   }
   std::size_t size() const noexcept { return entries.size(); }
   std::uint64_t blob_size() const noexcept { return entries.empty() ? 0 : entries.back().end; }
+  // Start of chunk i; start(size()) is the blob size, so [start(a), start(b)) spans chunks a..b-1.
   std::uint64_t start(std::size_t i) const noexcept { return i == 0 ? 0 : entries[i - 1].end; }
   std::uint64_t length(std::size_t i) const noexcept { return entries[i].end - start(i); }
   const ChunkId& id(std::size_t i) const noexcept { return entries[i].id; }

@@ -61,7 +61,7 @@ struct Plan {
 
   // desync's rule: at each position take the longest run of consecutive matching chunks any seed
   // offers (ties: earlier seed); all-zero max-size chunks form a "null seed" ahead of file seeds.
-  static Plan build(const Index& target, const std::vector<Seed>& seeds, unsigned threads = 1);
+  static Plan build(const Index& target, const std::vector<Seed>& seeds);
   // Turns store gaps into Range spans (range), or decides per gap by options.cost (automatic).
   void choose_remote(const Index& target, const PlanOptions& options);
   // Target positions the store would fetch, in order (for calibrating the cost model).
