@@ -1,17 +1,36 @@
 #!/usr/bin/env bash
 # Installs everything chunkbench needs on a fresh Debian 12 machine and builds it.
-# Idempotent: a second run only rebuilds what changed.
+# Idempotent: a second run only rebuilds what changed. It installs packages and nothing else on the
+# host: no system service is started, stopped or reconfigured (tests start private instances of
+# nginx and s3rver on free loopback ports). The README's dependency table says what each is for.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build_type=${CHUNKBENCH_BUILD_TYPE:-Release}
 build_dir=${CHUNKBENCH_BUILD_DIR:-$here/build}
 
+# One package a line, with what uses it; keep in step with the README's dependency table.
 packages=(
-  build-essential cmake ninja-build pkg-config git
-  libcurl4-openssl-dev libnghttp2-dev libssl-dev libzstd-dev libcpp-httplib-dev
-  nlohmann-json3-dev libhttp-parser-dev libgtest-dev libgmock-dev libbenchmark-dev
-  nghttp2-client nghttp2-server nginx casync erofs-utils iperf3 gnuplot-nox
-  python3-botocore hyperfine iproute2 curl zstd xxd bc
+  build-essential cmake ninja-build pkg-config git  # build
+  libcurl4-openssl-dev   # core: the fetcher (libcurl multi, HTTP/1.1 and HTTP/2)
+  libnghttp2-dev         # server: HTTP/2
+  libssl-dev             # core digests, server TLS
+  libzstd-dev            # core: chunk codec
+  nlohmann-json3-dev     # JSON documents everywhere
+  libhttp-parser-dev     # server: HTTP/1.1 requests
+  libgtest-dev libgmock-dev  # tests
+  libbenchmark-dev       # bench/: microbenchmarks
+  nghttp2-client         # h2load and nghttp: bare-transfer peer, server tests
+  nginx                  # reference server in remote tests (private instances only)
+  casync                 # interop oracle and benchmark peer
+  erofs-utils            # testimage --kind erofs
+  iperf3                 # netem tests: rate through the emulated link
+  gnuplot-nox            # reports: charts as SVG
+  python3-botocore       # tests: independent SigV4 check of S3 requests
+  iproute2               # netem: namespaces, veth, tc
+  curl                   # server tests, bare-transfer peer
+  bc                     # bench/make_vs_casync.sh
+  help2man               # the man page, built from --help
+  npm                    # installs s3rver (below)
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -22,10 +41,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   echo "setup: installing ${missing[*]}" >&2
   $sudo_cmd apt-get update -qq
+  # policy-rc.d 101: packages such as nginx must not start (or enable) a system instance here.
+  policy=/usr/sbin/policy-rc.d added_policy=""
+  if [ ! -e $policy ]; then
+    trap '$sudo_cmd rm -f $policy' EXIT
+    printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee $policy >/dev/null && $sudo_cmd chmod 755 $policy && added_policy=1
+  fi
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$added_policy" ] || $sudo_cmd rm -f $policy
 fi
-# nginx from Debian starts a system instance on port 80; chunkbench only runs private instances.
-if command -v systemctl >/dev/null 2>&1; then systemctl disable --now nginx >/dev/null 2>&1 || true; fi
 
 # s3rver is the S3 endpoint used by tests (npm registry); tools/package.json pins it.
 if [ ! -f "$here/tools/node_modules/s3rver/bin/s3rver.js" ]; then
