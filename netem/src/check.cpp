@@ -296,6 +296,7 @@ LossResult measure_loss(Topology& t, bool from_client, int count, const Directio
   if (dir.rate_bps) gap = std::max(gap, ip_bits / (0.25 * static_cast<double>(dir.rate_bps)));
   count = std::max(100, std::min(count, static_cast<int>(3.0 / gap)));
   std::vector<bool> seen(static_cast<std::size_t>(count), false);
+  std::atomic<double> sender_done{0};  // when the last probe went out; a busy machine may pace late
   std::thread sender([&] {
     char msg[kSize] = {};
     timespec next;
@@ -311,12 +312,15 @@ LossResult measure_loss(Topology& t, bool from_client, int count, const Directio
       }
       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, nullptr);
     }
+    sender_done = now_s();
   });
   r.sent = static_cast<std::uint64_t>(count);
-  const double deadline = now_s() + count * gap + 2 * static_cast<double>(dir.delay_ns + dir.jitter_ns) / 1e9 + 0.5;
+  // A probe still in flight after the last one was sent plus two delays and a margin is lost.
+  const double tail = 2 * static_cast<double>(dir.delay_ns + dir.jitter_ns) / 1e9 + 0.5;
   char buf[kSize];
   for (;;) {
-    double left = deadline - now_s();
+    const double done = sender_done.load();
+    double left = done > 0 ? done + tail - now_s() : tail;
     if (left <= 0 || r.received == r.sent) break;
     pollfd p{rx.get(), POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(std::ceil(left * 1e3))) <= 0) continue;

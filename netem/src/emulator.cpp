@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -51,6 +53,7 @@ struct Rng {
 struct SlotHeader {
   std::int64_t due;     // when the packet leaves the link
   std::int64_t tx_end;  // when its last bit left the bottleneck (end of serialisation)
+  std::int64_t arrival;
   std::uint32_t len;
   std::uint32_t pad;
 };
@@ -87,6 +90,7 @@ struct Emulator::Impl {
   pthread_t native{};
   std::atomic<bool> running{false};
   std::atomic<bool> realtime{false};
+  LatenessStats wake_late;
 
   void setup(Dir& d, const Scenario& s, const Direction& cfg, int in, int out) {
     d.cfg = cfg;
@@ -117,9 +121,11 @@ struct Emulator::Impl {
         bump(d.c.packets_out);
         bump(d.c.bytes_out, h->len);
       }
-      std::int64_t late = now - h->due;
-      if (late > d.c.release_late_max_ns.load(std::memory_order_relaxed))
-        d.c.release_late_max_ns.store(late, std::memory_order_relaxed);
+      d.c.release_late.record(now - h->due);
+      const auto residence = static_cast<std::uint64_t>(now - h->arrival);
+      store_max(d.c.residence_max_ns, residence);
+      if (residence < d.c.residence_min_ns.load(std::memory_order_relaxed))
+        d.c.residence_min_ns.store(residence, std::memory_order_relaxed);
       if (d.qhead == d.head) {
         d.q_bytes -= h->len;
         ++d.qhead;
@@ -172,6 +178,7 @@ struct Emulator::Impl {
       d.last_due = due;
       h->due = due;
       h->tx_end = tx_end;
+      h->arrival = now;
       h->len = len;
       ++d.tail;
       if (!d.cfg.rate_bps) ++d.qhead;  // an unlimited link has no queue
@@ -214,15 +221,43 @@ struct Emulator::Impl {
         ts.tv_nsec = wait % 1'000'000'000;
         timeout = &ts;
       }
+      const std::int64_t wake_due = timeout ? now_ns() + ts.tv_sec * 1'000'000'000 + ts.tv_nsec : 0;
       int n = epoll_pwait2(epoll.get(), events, 4, timeout, nullptr);
+      if (n == 0 && timeout) wake_late.record(now_ns() - wake_due);
       if (n < 0 && errno != EINTR) break;
     }
   }
 };
 
+void LatenessStats::record(std::int64_t ns) {
+  const auto v = static_cast<std::uint64_t>(std::max<std::int64_t>(ns, 0));
+  bump(buckets[std::min<std::size_t>(std::bit_width(v), kBuckets - 1)]);
+  bump(count);
+  store_max(max_ns, v);
+}
+
+std::uint64_t LatenessStats::percentile_ns(double p) const {
+  const std::uint64_t n = count.load();
+  if (!n) return 0;
+  const auto rank = static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(n)));
+  std::uint64_t seen = 0;
+  for (std::size_t b = 0; b < kBuckets; ++b) {
+    seen += buckets[b].load(std::memory_order_relaxed);
+    // Bucket b holds [2^(b-1), 2^b): its upper edge bounds every sample in it, capped by the true maximum.
+    if (seen >= rank) return std::min<std::uint64_t>(b ? (1ull << b) - 1 : 0, max_ns.load());
+  }
+  return max_ns.load();
+}
+
+void LatenessStats::add_to(nlohmann::json& j, const std::string& prefix) const {
+  j[prefix + "_max_us"] = static_cast<double>(max_ns.load()) / 1e3;
+  j[prefix + "_p50_us"] = static_cast<double>(percentile_ns(0.50)) / 1e3;
+  j[prefix + "_p99_us"] = static_cast<double>(percentile_ns(0.99)) / 1e3;
+}
+
 nlohmann::json DirectionCounters::to_json() const {
   const auto queued = packets_queued.load();
-  return {{"packets_in", packets_in.load()},
+  nlohmann::json j = {{"packets_in", packets_in.load()},
           {"bytes_in", bytes_in.load()},
           {"packets_out", packets_out.load()},
           {"bytes_out", bytes_out.load()},
@@ -233,8 +268,12 @@ nlohmann::json DirectionCounters::to_json() const {
           {"ignored_non_ipv4", ignored.load()},
           {"queue_delay_mean_us", queued ? static_cast<double>(queue_delay_sum_ns.load()) / static_cast<double>(queued) / 1e3 : 0.0},
           {"queue_delay_max_us", static_cast<double>(queue_delay_max_ns.load()) / 1e3},
-          {"queue_peak_bytes", queue_peak_bytes.load()},
-          {"release_late_max_us", static_cast<double>(release_late_max_ns.load()) / 1e3}};
+          {"queue_peak_bytes", queue_peak_bytes.load()}};
+  release_late.add_to(j, "release_late");
+  const auto res_min = residence_min_ns.load();
+  j["residence_min_us"] = res_min == UINT64_MAX ? 0.0 : static_cast<double>(res_min) / 1e3;
+  j["residence_max_us"] = static_cast<double>(residence_max_ns.load()) / 1e3;
+  return j;
 }
 
 Emulator::Emulator(const Scenario& s, int client_fd, int server_fd, std::uint64_t seed) : impl_(std::make_unique<Impl>()) {
@@ -278,6 +317,7 @@ void Emulator::stop() {
 
 const DirectionCounters& Emulator::up() const { return impl_->up.c; }
 const DirectionCounters& Emulator::down() const { return impl_->down.c; }
+const LatenessStats& Emulator::wake_late() const { return impl_->wake_late; }
 
 double Emulator::thread_cpu_seconds() const {
   if (!impl_->thread.joinable()) return 0;
@@ -305,6 +345,8 @@ nlohmann::json Emulator::counters_json() const {
   j["down"]["ring_slots"] = impl_->down.nslots;
   j["thread_cpu_seconds"] = thread_cpu_seconds();
   j["realtime_priority"] = impl_->realtime.load();
+  impl_->wake_late.add_to(j, "wake_late");
+  j["timed_wakeups"] = impl_->wake_late.count.load();
   return j;
 }
 

@@ -238,7 +238,7 @@ TEST_F(Remote, StalledBodyTimesOutAndFailsWithoutRetries) {
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.out.find("Timeout was reached"), std::string::npos) << r.out;
-  EXPECT_LT(s, 20);
+  EXPECT_LT(s, 40);  // gives up after the 1 s stall; without that it would hang until the harness kills it at 60 s
   EXPECT_FALSE(exists(out));
 }
 
@@ -396,7 +396,7 @@ TEST_F(Remote, InterruptRemovesTheTemporaryOutput) {
             tmp / "x.log");
     // Wait until the temporary file exists, i.e. the extract is under way.
     bool started = false;
-    for (int i = 0; i < 500 && !started; ++i) {
+    for (int i = 0; i < 3000 && !started; ++i) {  // up to 30 s on a busy machine; usually a few ms
       for (const auto& e : std::filesystem::directory_iterator(tmp.path()))
         started = started || e.path().filename().string().rfind(".out.img.chunkbench-", 0) == 0;
       if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(10));

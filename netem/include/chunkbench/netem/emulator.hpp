@@ -12,10 +12,18 @@
 // transmission time included, as on a real wire.
 // Release times are computed on the emulated timeline, so timer latency never lowers the rate: a
 // late wakeup releases everything due at once. Wakeups are coalesced to >= 50 us apart (a packet
-// is released at most ~50 us late plus scheduling latency; release_late_max_us records the worst).
+// is released at most ~50 us late plus scheduling latency).
+//
+// The thread measures its own lateness, so a measurement taken through the link can be judged
+// against what the emulator actually did on a loaded machine: per direction how late packets left
+// versus their due time (release_late_*) and how long each stayed in the emulator, arrival to
+// release (residence_*); for the thread, how late its timed wakeups came (wake_late_*), which is
+// also what a packet waits before the thread reads it.
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +32,18 @@
 #include "chunkbench/netem/scenario.hpp"
 
 namespace chunkbench::netem {
+
+// Lateness samples in power-of-two buckets of nanoseconds (one writer, any readers): the maximum
+// exactly, percentiles as the upper edge of their bucket, i.e. within a factor of two, from above.
+struct LatenessStats {
+  static constexpr std::size_t kBuckets = 40;  // up to 2^39 ns = 9 minutes
+  std::array<std::atomic<std::uint64_t>, kBuckets> buckets{};
+  std::atomic<std::uint64_t> count{0}, max_ns{0};
+  void record(std::int64_t ns);
+  std::uint64_t percentile_ns(double p) const;
+  // {PREFIX_max_us, PREFIX_p50_us, PREFIX_p99_us} into `j`.
+  void add_to(nlohmann::json& j, const std::string& prefix) const;
+};
 
 struct DirectionCounters {
   std::atomic<std::uint64_t> packets_in{0}, bytes_in{0};
@@ -36,7 +56,8 @@ struct DirectionCounters {
   std::atomic<std::uint64_t> packets_queued{0};    // accepted into the queue (not dropped)
   std::atomic<std::uint64_t> queue_delay_sum_ns{0}, queue_delay_max_ns{0};
   std::atomic<std::uint64_t> queue_peak_bytes{0};
-  std::atomic<std::int64_t> release_late_max_ns{0};  // how late the thread released a packet versus its due time
+  LatenessStats release_late;                        // release time minus due time, per packet
+  std::atomic<std::uint64_t> residence_min_ns{UINT64_MAX}, residence_max_ns{0};  // release minus arrival
   nlohmann::json to_json() const;
 };
 
@@ -54,6 +75,8 @@ class Emulator {
 
   const DirectionCounters& up() const;
   const DirectionCounters& down() const;
+  // How late the thread woke from its timed waits (the scheduling delay it saw).
+  const LatenessStats& wake_late() const;
   // CPU time (user + system) consumed by the emulator thread so far, including the receiving
   // kernel's protocol processing that a TUN write runs synchronously in this thread.
   double thread_cpu_seconds() const;
