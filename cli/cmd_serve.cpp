@@ -54,21 +54,22 @@ void write_text(const std::string& path, const std::string& text) {
 }  // namespace
 
 int run_serve(int argc, char** argv) {
-  Args a("serve", "--root DIR [--listen ADDR:PORT] [--cert F --key F | --ca-out F] [OPTIONS]",
+  Args a("serve", "--root DIR [--listen ADDR:PORT] [--cert F --key F | --ca-out F | --ca-dir D] [OPTIONS]",
          "Serve DIR over HTTPS on one port; ALPN picks h2 (nghttp2) or http/1.1 (http-parser), both in front of\n"
-         "the same file service: GET and HEAD, one byte Range (206/416), ETag, Last-Modified; paths may not\n"
-         "leave DIR ('..', absolute paths and escaping symlinks are refused). Without --cert/--key a CA and a\n"
-         "server certificate for 127.0.0.1/::1/localhost are generated and the CA is written to --ca-out, so\n"
-         "clients keep verification on. Live counters: GET /.well-known/chunkbench-stats (JSON).\n"
+         "the same file service: GET and HEAD, byte ranges per RFC 9110 (206; 416 when no range is satisfiable;\n"
+         "an invalid Range or disjoint ranges get the whole file; HEAD ignores Range), If-Range, ETag,\n"
+         "Last-Modified; paths may not leave DIR ('..', absolute paths and escaping symlinks are refused).\n"
+         "Without --cert/--key the server certificate (127.0.0.1/::1/localhost) is signed by a per-user CA kept\n"
+         "in --ca-dir and reused by every run, or by a fresh CA written to --ca-out; clients keep verification\n"
+         "on. TLS records start at one segment and grow to 16 KiB after 1 MiB (--tls-records).\n"
+         "Live counters: GET /.well-known/chunkbench-stats (JSON, schema chunkbench.serve-stats/1).\n"
          "SIGINT/SIGTERM stop the server cleanly (h2 GOAWAY, --stats written).");
   a.option("root", 'r', "DIR", "directory to serve (required)")
       .option("listen", 'l', "ADDR:PORT", "address to listen on; port 0 picks a free port (default 127.0.0.1:0)")
       .option("cert", 0, "FILE", "PEM certificate chain (with --key)")
       .option("key", 0, "FILE", "PEM private key (with --cert)")
       .option("ca-out", 0, "FILE", "generate a fresh CA for this run and write its certificate here")
-      .option("ca-dir", 0, "DIR",
-              "per-user CA reused across runs, DIR/ca.pem (0600, DIR 0700) (default $XDG_RUNTIME_DIR/chunkbench,\n"
-              "else ~/.cache/chunkbench)")
+      .option("ca-dir", 0, "DIR", "per-user CA reused by every run: DIR/ca.pem (default $XDG_RUNTIME_DIR/chunkbench)")
       .option("port-file", 0, "FILE", "write the bound port here once listening (for --listen ...:0)")
       .option("protocols", 0, "LIST", "ALPN protocols offered, preferred first (default h2,http/1.1)")
       .option("threads", 't', "N", "event loops on SO_REUSEPORT sockets (default 1)")
@@ -79,9 +80,7 @@ int run_serve(int argc, char** argv) {
       .option("sndbuf", 0, "BYTES", "SO_SNDBUF per connection (disables send autotuning; default unset)")
       .option("notsent-lowat", 0, "BYTES", "TCP_NOTSENT_LOWAT per connection (default unset)")
       .option("congestion", 0, "NAME", "TCP_CONGESTION per connection, e.g. cubic, bbr (default: system)")
-      .option("tls-records", 0, "MODE",
-              "dynamic (default): records of one segment (1360 B plaintext) for the first 1 MiB of a connection\n"
-              "and after 1 s idle, then 16 KiB; max: 16 KiB records from the start")
+      .option("tls-records", 0, "MODE", "dynamic (default: 1360 B records for 1 MiB and after 1 s idle) or max (16 KiB)")
       .option("stats", 0, "FILE", "write the counters as JSON here at shutdown")
       .option("response-delay", 0, "MS", "hold every response back MS milliseconds before its headers")
       .option("slow-body", 0, "BYTES_PER_SEC", "pace every response body at this rate")
