@@ -2,13 +2,14 @@
 # Sets up, builds and runs the whole test suite with CTest. Tests needing root or a kernel feature
 # skip with the reason printed when those are missing.
 #
-#   --asan       the same in an AddressSanitizer/UBSan build (build-asan/)
+#   --asan       the same in an AddressSanitizer/UBSan build (build-asan/), then the libFuzzer
+#                targets briefly (scripts/fuzz.sh)
 #   --repeat N   stress mode: run the suite N times with a CPU hog (a busy loop pinned to one core)
 #                beside it; fails if any repetition fails, prints how many passed
 # The options combine: `scripts/test.sh --asan --repeat 3`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-usage() { sed -n '2,8s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,9s/^# \{0,1\}//p' "$0"; }
 
 asan=0 repeat=0 stress=0
 while [ $# -gt 0 ]; do
@@ -36,6 +37,8 @@ run_suite() { ctest --output-on-failure -j"$(nproc)" --timeout 600; }
 
 if [ "$stress" = 0 ]; then
   run_suite
+  # The sanitizer run also builds the libFuzzer targets with clang and runs each briefly.
+  if [ "$asan" = 1 ]; then "$here/scripts/fuzz.sh"; fi
   exit
 fi
 
