@@ -24,6 +24,7 @@
 #include "chunkbench/netem/run.hpp"
 #include "chunkbench/netem/scenario.hpp"
 #include "chunkbench/netem/topology.hpp"
+#include "chunkbench/server/server.hpp"
 
 namespace cn = chunkbench::netem;
 using chunkbench::Fd;
@@ -311,6 +312,48 @@ TEST_F(NetemRun, GracePeriodLetsAServerBehindAWrapperWriteItsFile) {
   EXPECT_TRUE(r.server_killed);
   EXPECT_EQ(r.server_status, 128 + SIGKILL);
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 15);
+}
+
+// The two ways the benchmark matrix starts its server: `chunkbench serve` under a wrapper shell,
+// and the embedded server library in a server function. Both answer across the link and write
+// their statistics at the teardown's SIGTERM; the port wait added no connection to them.
+TEST_F(NetemRun, ChunkbenchServeAsCommandOrAsEmbeddedFunction) {
+  if (!have("curl")) GTEST_SKIP() << "curl is not installed";
+  const std::string root = dir_ + "/root";
+  cn::run_checked({"mkdir", "-p", root});
+  write_text(root + "/hello.txt", "hello across the link\n");
+  for (bool embedded : {false, true}) {
+    SCOPED_TRACE(embedded ? "embedded" : "command");
+    const std::string stats = dir_ + "/stats-" + std::to_string(embedded) + ".json";
+    const std::string ca = dir_ + "/ca-" + std::to_string(embedded) + ".pem";
+    cn::RunSpec spec;
+    spec.scenario = scenario({{"delay", "5ms"}});
+    if (embedded) {
+      spec.server_function = [&](const cn::RunContext& c) {
+        chunkbench::server::Options o;
+        o.root = root;
+        o.listen = c.server_addr + ":8443";
+        o.ca_out = ca;
+        chunkbench::server::Server srv(o);
+        srv.run(true);
+        write_text(stats, srv.stats_json());
+        return 0;
+      };
+    } else {
+      spec.server_command = {"sh", "-c", kBin + " serve --root " + root + " --listen $SERVER_ADDR:8443 --ca-out " + ca +
+                                             " --stats " + stats + " -q; echo serve ended"};
+    }
+    spec.wait_port = 8443;
+    spec.client_command = {"curl", "-sS", "--cacert", ca, "https://10.77.0.2:8443/hello.txt"};
+    spec.capture_client_stdout = true;
+    cn::RunResult r = run(spec);
+    ASSERT_TRUE(r.ok()) << r.failure << " client " << r.client_status;
+    EXPECT_EQ(r.client_result, "hello across the link\n");
+    EXPECT_FALSE(r.server_killed);
+    auto j = nlohmann::json::parse(read_text(stats));
+    EXPECT_EQ(j["total"]["connections"], 1) << j.dump();
+    EXPECT_EQ(j["total"]["requests"], 1) << j.dump();
+  }
 }
 
 TEST_F(NetemRun, InitcwndKnobIsOnTheServerNamespacesRoute) {
