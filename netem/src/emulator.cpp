@@ -11,8 +11,8 @@
 
 #include <algorithm>
 #include <bit>
-#include <cmath>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -258,17 +258,17 @@ void LatenessStats::add_to(nlohmann::json& j, const std::string& prefix) const {
 nlohmann::json DirectionCounters::to_json() const {
   const auto queued = packets_queued.load();
   nlohmann::json j = {{"packets_in", packets_in.load()},
-          {"bytes_in", bytes_in.load()},
-          {"packets_out", packets_out.load()},
-          {"bytes_out", bytes_out.load()},
-          {"dropped_loss", dropped_loss.load()},
-          {"dropped_queue", dropped_queue.load()},
-          {"dropped_overflow", dropped_overflow.load()},
-          {"dropped_write", dropped_write.load()},
-          {"ignored_non_ipv4", ignored.load()},
-          {"queue_delay_mean_us", queued ? static_cast<double>(queue_delay_sum_ns.load()) / static_cast<double>(queued) / 1e3 : 0.0},
-          {"queue_delay_max_us", static_cast<double>(queue_delay_max_ns.load()) / 1e3},
-          {"queue_peak_bytes", queue_peak_bytes.load()}};
+                      {"bytes_in", bytes_in.load()},
+                      {"packets_out", packets_out.load()},
+                      {"bytes_out", bytes_out.load()},
+                      {"dropped_loss", dropped_loss.load()},
+                      {"dropped_queue", dropped_queue.load()},
+                      {"dropped_overflow", dropped_overflow.load()},
+                      {"dropped_write", dropped_write.load()},
+                      {"ignored_non_ipv4", ignored.load()},
+                      {"queue_delay_mean_us", queued ? static_cast<double>(queue_delay_sum_ns.load()) / static_cast<double>(queued) / 1e3 : 0.0},
+                      {"queue_delay_max_us", static_cast<double>(queue_delay_max_ns.load()) / 1e3},
+                      {"queue_peak_bytes", queue_peak_bytes.load()}};
   release_late.add_to(j, "release_late");
   const auto res_min = residence_min_ns.load();
   j["residence_min_us"] = res_min == UINT64_MAX ? 0.0 : static_cast<double>(res_min) / 1e3;

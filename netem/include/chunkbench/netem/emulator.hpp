@@ -17,8 +17,8 @@
 // The thread measures its own lateness, so a measurement taken through the link can be judged
 // against what the emulator actually did on a loaded machine: per direction how late packets left
 // versus their due time (release_late_*) and how long each stayed in the emulator, arrival to
-// release (residence_*); for the thread, how late its timed wakeups came (wake_late_*), which is
-// also what a packet waits before the thread reads it.
+// release (residence_*); for the thread, how late its timed wakeups came (wake_late_*), about
+// what a packet may wait before the thread reads it.
 #include <array>
 #include <atomic>
 #include <cstdint>
