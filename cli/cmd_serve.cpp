@@ -40,9 +40,6 @@ std::string default_ca_dir() {
   return {};
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  write_file_atomic(path, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
-}
 
 }  // namespace
 
