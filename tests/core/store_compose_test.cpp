@@ -1,10 +1,6 @@
 // Composed stores with real parts: local directories and an HTTP store whose server is not there.
 #include <gtest/gtest.h>
 
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <unistd.h>
-
 #include "chunkbench/codec.hpp"
 #include "chunkbench/error.hpp"
 #include "chunkbench/local_store.hpp"
@@ -42,25 +38,13 @@ class Collect : public ChunkSink {
   std::vector<std::size_t> lost;
 };
 
-int closed_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);  // nothing listens there now: connections are refused at once
-  return ntohs(a.sin_port);
-}
-
 TEST(StoreCompose, FailoverHandsTheRestOfABatchToTheNextMirror) {
   test::TempDir dir;
   LocalStore mirror(dir / "mirror");
   Chunks c = fill(mirror, 12);
   StoreOptions o;
   o.http.retries = 0;
-  auto group = open_store("http://127.0.0.1:" + std::to_string(closed_port()) + "/store|" + dir / "mirror", o);
+  auto group = open_store("http://127.0.0.1:" + std::to_string(test::free_port()) + "/store|" + dir / "mirror", o);
   Collect sink;
   group->fetch(c.ids, sink);
   EXPECT_EQ(sink.got.size(), c.ids.size());
