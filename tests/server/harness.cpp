@@ -247,6 +247,7 @@ FetchResult fetch(const std::string& url, const FetchOptions& o) {
   r.rc = curl_easy_perform(c);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
   curl_easy_getinfo(c, CURLINFO_HTTP_VERSION, &r.http_version);
+  curl_easy_getinfo(c, CURLINFO_APPCONNECT_TIME, &r.appconnect_s);
   curl_easy_getinfo(c, CURLINFO_STARTTRANSFER_TIME, &r.start_transfer_s);
   curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME, &r.pretransfer_s);
   curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &r.total_s);

@@ -84,7 +84,8 @@ struct FetchResult {
   long http_version = 0;
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names
-  double start_transfer_s = 0, pretransfer_s = 0, total_s = 0;
+  // appconnect: TLS done, before the request goes out (pretransfer may be stamped after it went out).
+  double appconnect_s = 0, start_transfer_s = 0, pretransfer_s = 0, total_s = 0;
   std::string error;
 };
 FetchResult fetch(const std::string& url, const FetchOptions& options);
