@@ -10,16 +10,12 @@ build_dir=${CHUNKBENCH_FUZZ_BUILD_DIR:-$here/build-fuzz}
 seconds=${CHUNKBENCH_FUZZ_SECONDS:-20}
 
 # clang-14 and its runtime libraries (libFuzzer, ASan, UBSan); the rest comes from scripts/setup.sh.
-missing=()
-for p in clang-14 libclang-rt-14-dev; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  echo "fuzz: installing ${missing[*]}" >&2
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fuzz_packages=(clang-14 libclang-rt-14-dev)
+if ! dpkg -s "${fuzz_packages[@]}" >/dev/null 2>&1; then
+  echo "fuzz: installing ${fuzz_packages[*]}" >&2
+  as_root=(); [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${fuzz_packages[@]}" >/dev/null
 fi
 
 cmake -S "$here" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
