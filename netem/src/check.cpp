@@ -345,12 +345,6 @@ std::string mbit(double bps) {
 
 }  // namespace
 
-bool server_port_open(const Topology& t, std::uint16_t port) {
-  Fd c = socket_in(t.client_ns(), SOCK_STREAM);
-  sockaddr_in a = addr_of(Topology::kServerAddr, port);
-  return ::connect(c.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-}
-
 bool rtt_within_tolerance(double configured_ms, double measured_ms) {
   return std::abs(measured_ms - configured_ms) <= std::max(0.02 * configured_ms, 2.0);
 }

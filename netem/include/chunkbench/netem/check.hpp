@@ -74,9 +74,7 @@ struct CheckResult {
 // Runs the checks over an already attached link.
 CheckResult run_check(Topology& t, Link& l, const CheckOptions& o);
 
-// True once something in the server namespace accepts TCP connections on kServerAddr:port,
-// tried from the client namespace across the link.
-bool server_port_open(const Topology& t, std::uint16_t port);
+// (Waiting for a server's port: wait_for_listen() in run.hpp, which does not connect.)
 
 // Tolerances the tests and `--strict` use: RTT within max(2 %, 2 ms), rate within 5 %.
 bool rtt_within_tolerance(double configured_ms, double measured_ms);
