@@ -15,13 +15,14 @@ namespace {
 using text::xml_escape;
 
 constexpr const char* kStyle = R"(
-body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 16px 40px; color: #222; max-width: 1320px; }
+body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 16px 24px; color: #222; max-width: 1320px; }
 h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 24px 0 6px; border-bottom: 1px solid #ccc; }
 h3 { font-size: 15px; margin: 18px 0 6px; } p.lead { margin: 0 0 12px; color: #555; }
 figure.chart { margin: 0 0 18px; width: 1300px; } figure.chart svg { display: block; width: 1300px; height: auto; }
 figcaption { font-size: 13px; color: #555; margin-top: 2px; }
 table { border-collapse: collapse; font-size: 13px; margin-bottom: 10px; }
-th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; } th { background: #f3f3f3; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; white-space: nowrap; } th { background: #f3f3f3; }
+td.err { white-space: normal; text-align: left; max-width: 320px; font-size: 12px; }
 td.l, th.l { text-align: left; } tr.peer td { color: #555; font-style: italic; } tr.failed td { background: #fde8e8; }
 td.best { font-weight: bold; } .eff { display: inline-block; height: 9px; background: #0072B2; vertical-align: middle; margin-right: 4px; }
 )";
@@ -35,8 +36,8 @@ std::string cell_row(const CellSummary& s, bool best) {
       "<tr class=\"%s\"><td class=\"l\">%s%s</td><td class=\"l\">%s</td><td class=\"l\">%s</td><td>%s</td>"
       "<td class=\"l\">%s</td><td class=\"%s\">%s</td><td>%s &ndash; %s</td><td class=\"l\"><span class=\"eff\" "
       "style=\"width:%dpx\"></span>%.2f</td><td>%s</td><td>%s</td><td>%.0f</td><td>%.0f</td><td>%s</td><td>%d/%d</td>"
-      "<td class=\"l\">%s</td></tr>\n",
-      s.failed() || s.status == "failed" ? "failed" : peer ? "peer" : "", xml_escape(c.tool).c_str(),
+      "<td class=\"err\">%s</td></tr>\n",
+      s.any_failed() ? "failed" : peer ? "peer" : "", xml_escape(c.tool).c_str(),
       xml_escape(s.ab_side.empty() ? "" : " (" + s.ab_side + ")").c_str(), xml_escape(protocol_label(c.protocol)).c_str(),
       xml_escape(c.chunk).c_str(), peer ? "-" : xml_escape(in_flight_label(c.in_flight)).c_str(), xml_escape(c.mode).c_str(),
       best ? "best" : "", time.c_str(), xml_escape(text::seconds(s.wall_min)).c_str(),
@@ -107,12 +108,12 @@ std::string render_html(const std::vector<Result>& results, const HtmlOptions& o
   const std::string matrix = results.empty() ? "(no results)" : results.front().matrix;
   const std::string title = o.title.empty() ? "chunkbench report: " + matrix : o.title;
   int failed = 0;
-  for (const auto& s : cells) failed += s.failed() || s.status == "failed";
+  for (const auto& s : cells) failed += s.any_failed();
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + xml_escape(title) +
                     "</title>\n<style>" + kStyle + "</style></head>\n<body>\n<h1>" + xml_escape(title) + "</h1>\n";
   std::string sources;
   for (const auto& s : o.sources) sources += (sources.empty() ? "" : ", ") + xml_escape(s);
-  out += text::format("<p class=\"lead\">%zu cells, %zu results, %d failed%s%s. Times are medians of repetitions; "
+  out += text::format("<p class=\"lead\">%zu cells, %zu results, %d cells with a failed repetition%s%s. Times are medians of repetitions; "
                       "efficiency = T_limit / T with T_limit = wire bytes / link rate + 3 &times; RTT.</p>\n",
                       cells.size(), results.size(), failed, sources.empty() ? "" : " &middot; from ", sources.c_str());
   for (const auto& f : charts::figures(cells)) {

@@ -59,8 +59,8 @@ std::string render_markdown(const std::vector<Result>& results) {
   auto cells = summarize(results);
   sort_for_display(cells);
   int failed = 0;
-  for (const auto& s : cells) failed += s.failed() || s.status == "failed";
-  std::string out = text::format("## chunkbench bench: %s\n\n%zu cells, %zu results, %d failed.\n",
+  for (const auto& s : cells) failed += s.any_failed();
+  std::string out = text::format("## chunkbench bench: %s\n\n%zu cells, %zu results, %d cells with a failed repetition.\n",
                                  results.empty() ? "(no results)" : md_cell(results.front().matrix).c_str(),
                                  cells.size(), results.size(), failed);
   if (!results.empty()) out += metadata_line(results.front());
@@ -88,7 +88,7 @@ std::string render_markdown(const std::vector<Result>& results) {
   }
   std::string failures;
   for (const auto& s : cells)
-    if (s.status == "failed" || s.failed())
+    if (s.any_failed())
       failures += "- `" + s.cell_id + "`: " + md_cell(s.error.empty() ? "no repetition finished" : s.error) + "\n";
   if (!failures.empty()) out += "\n### Failed cells\n\n" + failures;
   return out;
