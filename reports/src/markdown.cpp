@@ -37,7 +37,7 @@ std::string winners(const std::vector<const CellSummary*>& group) {
                         text::seconds(s->wall_seconds).c_str(), s->efficiency);
     auto it = casync.find(chunk);
     if (it != casync.end() && it->second && s->wall_seconds > 0)
-      out += text::format("; casync %s%s (%.2fx)", it->second->lower_bound ? ">= " : "",
+      out += text::format("; casync %s%s (%.2fx that time)", it->second->lower_bound ? ">= " : "",
                           text::seconds(it->second->wall_seconds).c_str(), it->second->wall_seconds / s->wall_seconds);
     out += "\n";
   }

@@ -160,6 +160,10 @@ TEST(ReportCli, MergeAndEveryOutput) {
 
   r = run_cli(tmp, "report " + (tmp.path / "merged").string());
   EXPECT_EQ(r.status, 2) << "no output asked for";
+  fs::create_directories(tmp.path / "empty" / "results");
+  r = run_cli(tmp, "report " + (tmp.path / "empty").string() + " --csv " + (out / "x.csv").string());
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("no results in " + (tmp.path / "empty").string()), std::string::npos) << r.err;
   r = run_cli(tmp, "report " + (tmp.path / "nothing").string() + " --csv " + (out / "x.csv").string());
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.err.find((tmp.path / "nothing").string()), std::string::npos) << r.err;
