@@ -31,13 +31,20 @@ struct Panel {
   std::vector<Series> series;
 };
 
-// One colour per tool and protocol everywhere; the chunk size picks the dash and the point shape.
-std::string style(const Cell& c, int chunk_index, bool line_only) {
-  const char* colour = c.tool == "casync" ? "#009E73" : c.tool == "bare" ? "#555555"
-                       : c.protocol == "2" ? "#0072B2" : "#D55E00";
+// One colour per tool and protocol everywhere (lighter for the base side of an A/B run); the chunk
+// size picks the dash and the point shape.
+const char* colour(const Cell& c, const std::string& ab_side) {
+  const bool base = ab_side == "base";
+  return c.tool == "casync"   ? (base ? "#8FD3BD" : "#009E73")
+         : c.tool == "bare"   ? (base ? "#AAAAAA" : "#555555")
+         : c.protocol == "2" ? (base ? "#56B4E9" : "#0072B2")
+                              : (base ? "#F0B070" : "#D55E00");
+}
+
+std::string style(const Cell& c, const std::string& ab_side, int chunk_index, bool line_only) {
   const int dash = line_only ? 2 : 1 + (chunk_index % 2) * 4;
   const int point = std::array{7, 5, 9, 13}[static_cast<std::size_t>(chunk_index) % 4];
-  return text::format("lc rgb '%s' lw 2 dt %d pt %d ps 1.1", colour, dash, point);
+  return text::format("lc rgb '%s' lw 2 dt %d pt %d ps 1.1", colour(c, ab_side), dash, point);
 }
 
 std::string gp_string(const std::string& s) {
@@ -144,7 +151,12 @@ void add_column(std::vector<Panel>& time_row, std::vector<Panel>& eff_row, const
     for (int n : d.in_flight) t.xtics.push_back(in_flight_label(n));
   e.xtics = t.xtics;
   // Series key -> (x index -> cells there).
-  std::map<std::string, std::pair<Cell, std::map<int, Group>>> groups;
+  struct SeriesCells {
+    Cell cell;
+    std::string ab_side;
+    std::map<int, Group> at;
+  };
+  std::map<std::string, SeriesCells> groups;
   std::map<std::string, Group> peers;
   for (const auto* s : d.cells) {
     if (s->cell.scenario != scenario) continue;
@@ -157,13 +169,14 @@ void add_column(std::vector<Panel>& time_row, std::vector<Panel>& eff_row, const
     std::string label = series_label(c) + (by_chunk ? "" : " " + chunk_label(c.chunk)) + side_suffix(s->ab_side);
     if (c.tool == "casync") label = "casync" + side_suffix(s->ab_side);
     auto& g = groups[label];
-    g.first = c;
-    g.second[by_chunk ? index_of(d.chunks, c.chunk) : index_of(d.in_flight, c.in_flight)].push_back(s);
+    g.cell = c;
+    g.ab_side = s->ab_side;
+    g.at[by_chunk ? index_of(d.chunks, c.chunk) : index_of(d.in_flight, c.in_flight)].push_back(s);
   }
   for (const auto& [label, g] : groups) {
-    const int chunk_i = by_chunk ? 0 : index_of(d.chunks, g.first.chunk);
-    Series st{label, style(g.first, chunk_i, false), {}, NAN}, se = st;
-    for (const auto& [x, cells] : g.second)
+    const int chunk_i = by_chunk ? 0 : index_of(d.chunks, g.cell.chunk);
+    Series st{label, style(g.cell, g.ab_side, chunk_i, false), {}, NAN}, se = st;
+    for (const auto& [x, cells] : g.at)
       if (const auto* best = fastest(cells)) {
         st.points[x] = best->wall_seconds;
         se.points[x] = best->efficiency;
@@ -175,8 +188,9 @@ void add_column(std::vector<Panel>& time_row, std::vector<Panel>& eff_row, const
     if (const auto* best = fastest(cells)) {
       const int chunk_i = index_of(d.chunks, best->cell.chunk);
       const auto lb = best->lower_bound ? " (>=, time cap)" : "";
-      t.series.push_back({label + lb, style(best->cell, chunk_i, true), {}, best->wall_seconds});
-      e.series.push_back({label + lb, style(best->cell, chunk_i, true), {}, best->efficiency});
+      const auto st = style(best->cell, best->ab_side, chunk_i, true);
+      t.series.push_back({label + lb, st, {}, best->wall_seconds});
+      e.series.push_back({label + lb, st, {}, best->efficiency});
     }
   time_row.push_back(std::move(t));
   eff_row.push_back(std::move(e));
@@ -205,13 +219,13 @@ Figure versus(const CaseData& d, bool by_chunk) {
 // Median wire bytes per chunk size and tool/protocol over every scenario: what an update downloads.
 Figure bytes_figure(const CaseData& d) {
   std::vector<std::string> series;
-  std::map<std::string, Cell> series_cell;
+  std::map<std::string, const CellSummary*> series_cell;
   std::map<std::pair<std::string, std::string>, std::vector<double>> values;
   for (const auto* s : d.cells) {
     if (s->failed() || s->cell.tool == "bare") continue;
     const auto label = series_label(s->cell) + side_suffix(s->ab_side);
     if (!series_cell.count(label)) series.push_back(label);
-    series_cell[label] = s->cell;
+    series_cell[label] = s;
     values[{s->cell.chunk, label}].push_back(s->wire_bytes / 1e6);
   }
   std::string s = text::format(
@@ -232,10 +246,9 @@ Figure bytes_figure(const CaseData& d) {
   }
   s += "EOD\nplot ";
   for (std::size_t i = 0; i < series.size(); ++i) {
-    const auto& c = series_cell[series[i]];
-    const char* colour = c.tool == "casync" ? "#009E73" : c.protocol == "2" ? "#0072B2" : "#D55E00";
-    s += text::format("%s$bytes using %zu%s lc rgb '%s' title %s", i ? ", " : "", i + 2, i ? "" : ":xtic(1)", colour,
-                      gp_string(series[i]).c_str());
+    const auto* c = series_cell[series[i]];
+    s += text::format("%s$bytes using %zu%s lc rgb '%s' title %s", i ? ", " : "", i + 2, i ? "" : ":xtic(1)",
+                      colour(c->cell, c->ab_side), gp_string(series[i]).c_str());
   }
   if (series.empty()) s += "NaN notitle";
   Figure f;

@@ -75,7 +75,8 @@ MatrixComparison judge_matrix(const std::vector<PairedCell>& cells, const Compar
   std::vector<const std::vector<double>*> samples;
   std::vector<double> ratios;
   for (const auto& c : cells) {
-    if (c.result.verdict == Verdict::no_verdict) continue;
+    // Peers (casync, bare transfer) do not change with our build: they would only dilute the mean.
+    if (c.result.verdict == Verdict::no_verdict || c.result.cell.tool != "chunkbench") continue;
     samples.push_back(&c.ratios);
     ratios.push_back(c.result.ratio);
   }

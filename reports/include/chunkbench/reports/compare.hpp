@@ -17,7 +17,8 @@ inline constexpr const char* kCompareSchema = "chunkbench.compare/1";
 
 struct CompareOptions {
   double threshold = 1.10;         // a cell regresses at ratio >= this with its interval above 1
-  double matrix_threshold = 1.03;  // the matrix: geometric mean of cell ratios >= this, interval above 1
+  double matrix_threshold = 1.03;  // the matrix: geometric mean of the chunkbench cells' ratios >= this
+                                   // with its interval above 1 (peers do not depend on the build)
   double confidence = 0.99;
   int min_pairs = 5;               // fewer pairs: no verdict for that cell
   int iterations = 4000;           // bootstrap resamples
@@ -38,7 +39,7 @@ struct CellComparison {
 };
 
 struct MatrixComparison {
-  int cells = 0;  // cells with a verdict, i.e. at least min_pairs pairs
+  int cells = 0;  // chunkbench cells (not peers) with a verdict, i.e. at least min_pairs pairs
   double geomean = 0;
   Interval ci;
   Verdict verdict = Verdict::no_verdict;
