@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "chunkbench/reports/formats.hpp"
+#include "text.hpp"
 
 namespace chunkbench::reports {
 
@@ -38,7 +39,7 @@ std::string render_csv(const std::vector<Result>& results) {
                                 std::to_string(r.requests), std::to_string(r.connections_opened),
                                 field(r.protocol_negotiated), num(r.client_cpu_seconds),
                                 std::to_string(r.client_peak_rss_bytes), num(r.rtt_seconds),
-                                num(r.rate_bytes_per_second), field(r.rate_source), field(r.error)};
+                                num(r.rate_bytes_per_second), field(r.rate_source), field(text::redact_userinfo(r.error))};
     bool first = true;
     for (const auto& col : cols) {
       if (!first) out += ',';

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "chunkbench/reports/stats.hpp"
+#include "text.hpp"
 
 namespace chunkbench::reports {
 
@@ -26,7 +27,7 @@ CellSummary summarize_cell(const std::vector<const Result*>& reps) {
   for (const Result* r : reps) {
     ++s.repetitions;
     if (severity(r->status) > severity(s.status)) s.status = r->status;
-    if (!r->ok() && s.error.empty()) s.error = r->error;
+    if (!r->ok() && s.error.empty()) s.error = text::redact_userinfo(r->error);
     if (r->status == "failed") continue;
     ++s.measured;
     s.lower_bound |= r->lower_bound || r->status == "timeout";

@@ -21,6 +21,16 @@ std::string xml_escape(const std::string& s) {
   return out;
 }
 
+std::string redact_userinfo(std::string s) {
+  for (auto p = s.find("://"); p != std::string::npos; p = s.find("://", p + 3)) {
+    const auto start = p + 3;
+    const auto end = s.find_first_of("/ \t\n\"'@", start);
+    if (end == std::string::npos || s[end] != '@' || end == start) continue;
+    s.replace(start, end - start, "***");
+  }
+  return s;
+}
+
 std::string format(const char* fmt, ...) {
   va_list ap, ap2;
   va_start(ap, fmt);

@@ -112,7 +112,7 @@ TEST(ReportCli, MergeAndEveryOutput) {
   TempDir tmp;
   auto results = synthetic::run(71, 1.0, "", 2);
   results[0].status = "failed";
-  results[0].error = "extract: chunk 1234 missing";
+  results[0].error = "extract: chunk 1234 missing from https://ci:s3cr3t@cache.example/store/";
   for (std::size_t i = 0; i < results.size(); ++i) write_result(tmp.path / ("shard" + std::to_string(i % 2)), results[i]);
   auto r = run_cli(tmp, "report merge " + (tmp.path / "shard0").string() + " " + (tmp.path / "shard1").string() +
                                " -o " + (tmp.path / "merged").string());
@@ -157,6 +157,12 @@ TEST(ReportCli, MergeAndEveryOutput) {
   EXPECT_EQ(cases, synthetic::cells().size());
   EXPECT_NE(xml.find("failures=\"1\""), std::string::npos);
   EXPECT_NE(xml.find("chunk 1234 missing"), std::string::npos);
+  // No output carries the URL's credentials.
+  for (const char* f : {"s.md", "r.csv", "j.xml"}) {
+    const auto text = slurp(out / f);
+    EXPECT_EQ(text.find("s3cr3t"), std::string::npos) << f;
+    EXPECT_NE(text.find("https://***@cache.example/store/"), std::string::npos) << f;
+  }
 
   r = run_cli(tmp, "report " + (tmp.path / "merged").string());
   EXPECT_EQ(r.status, 2) << "no output asked for";
