@@ -31,6 +31,8 @@ packages=(
   bc                     # bench/make_vs_casync.sh
   help2man               # the man page, built from --help
   npm                    # installs s3rver (below)
+  chromium               # reports test: the HTML report opened headless, screenshot checked
+  libpng-dev             # reports test: decodes that screenshot
 )
 missing=()
 for p in "${packages[@]}"; do
