@@ -57,14 +57,20 @@ struct RunState {
     return it->second;
   }
 
-  // The bare transfer's rate for the same scenario, case, chunk size and protocol: this repetition's,
-  // else any other's.
+  // The bare transfer's rate for the same scenario, case and chunk size: of this protocol and
+  // repetition, else of this protocol, else the fastest of any protocol (casync negotiates what
+  // its libcurl prefers, and a matrix may run one protocol only).
   std::optional<double> unshaped_rate(const Cell& c, int rep) const {
     if (auto it = bare_rate.find(rate_key(c, rep)); it != bare_rate.end()) return it->second;
-    const std::string group = rate_key(c, 0).substr(0, rate_key(c, 0).rfind('|') + 1);
+    const std::string key = rate_key(c, 0);
+    const std::string same_protocol = key.substr(0, key.rfind('|') + 1);
+    const std::string same_group = c.scenario + "|" + c.case_ + "|" + c.chunk + "|";
     for (const auto& [k, v] : bare_rate)
-      if (k.rfind(group, 0) == 0) return v;
-    return std::nullopt;
+      if (k.rfind(same_protocol, 0) == 0) return v;
+    std::optional<double> best;
+    for (const auto& [k, v] : bare_rate)
+      if (k.rfind(same_group, 0) == 0 && (!best || v > *best)) best = v;
+    return best;
   }
 };
 
