@@ -271,8 +271,15 @@ void check_cell_id(const std::string& id) {
 
 std::string result_file_name(const Result& r) {
   check_cell_id(r.cell_id);
-  return r.cell_id + ".r" + std::to_string(r.repetition) + ".json";
+  const auto& side = r.metadata.ab_side;
+  return r.cell_id + ".r" + std::to_string(r.repetition) + (side.empty() ? "" : "." + side) + ".json";
 }
+
+std::string ResultKey::str() const {
+  return cell_id + " repetition " + std::to_string(repetition) + (ab_side.empty() ? "" : " side " + ab_side);
+}
+
+ResultKey key_of(const Result& r) { return {r.cell_id, r.repetition, r.metadata.ab_side}; }
 
 std::filesystem::path results_dir(const std::filesystem::path& run_dir) { return run_dir / "results"; }
 
@@ -329,9 +336,7 @@ std::vector<Result> read_results(const std::vector<std::filesystem::path>& input
     std::sort(files.begin(), files.end());
     for (const auto& file : files) out.push_back(read_result_file(file));
   }
-  std::stable_sort(out.begin(), out.end(), [](const Result& a, const Result& b) {
-    return std::tie(a.cell_id, a.repetition) < std::tie(b.cell_id, b.repetition);
-  });
+  std::stable_sort(out.begin(), out.end(), [](const Result& a, const Result& b) { return key_of(a) < key_of(b); });
   return out;
 }
 

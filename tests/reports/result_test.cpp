@@ -90,7 +90,8 @@ TEST(Result, RoundTripKeepsEveryFieldAndUnknownOnes) {
   r.cell.extra = {{"tls", "1.3"}};
   r.metadata.extra = {{"kernel_cmdline", "quiet"}};
   const auto path = write_result(tmp.path, r);
-  EXPECT_EQ(path, tmp.path / "results" / "update-64k-h2-n32-c0-store-seed-both-chunkbench.r2.json");
+  // An A/B side is part of the name, so both builds' results share one folder.
+  EXPECT_EQ(path, tmp.path / "results" / "update-64k-h2-n32-c0-store-seed-both-chunkbench.r2.new.json");
   // Nothing but the final file: the temporary name is gone.
   EXPECT_EQ(std::distance(fs::directory_iterator(tmp.path / "results"), fs::directory_iterator{}), 1);
   const Result back = read_result_file(path);
@@ -100,6 +101,14 @@ TEST(Result, RoundTripKeepsEveryFieldAndUnknownOnes) {
   EXPECT_EQ(all[0], r);
   EXPECT_EQ(nlohmann::json(back)["future_field"], nlohmann::json({1, 2, 3}));
   EXPECT_EQ(nlohmann::json(back)["schema"], "chunkbench.bench.result/1");
+}
+
+TEST(Result, FileNameIsCellAndRepetition) {
+  Result r = sample();
+  r.metadata.ab_side = "";
+  EXPECT_EQ(result_file_name(r), "update-64k-h2-n32-c0-store-seed-both-chunkbench.r2.json");
+  r.metadata.ab_side = "base";
+  EXPECT_EQ(result_file_name(r), "update-64k-h2-n32-c0-store-seed-both-chunkbench.r2.base.json");
 }
 
 TEST(Result, MinorSchemaVersionsAreRead) {
@@ -166,7 +175,7 @@ TEST(Result, ReadResultsSkipsTemporariesAndSortsByCell) {
   EXPECT_EQ(all[1].cell_id, "b-cell");
   // A results folder or a single file are inputs too; a missing one is named.
   EXPECT_EQ(read_results({tmp.path / "results"}).size(), 2u);
-  EXPECT_EQ(read_results({tmp.path / "results" / "a-cell.r2.json"}).size(), 1u);
+  EXPECT_EQ(read_results({tmp.path / "results" / "a-cell.r2.new.json"}).size(), 1u);
   try {
     read_results({tmp.path / "nope"});
     FAIL() << "missing input accepted";

@@ -94,8 +94,17 @@ void from_json(const nlohmann::json& j, Result& r);
 
 // Throws Errc::invalid_input unless `id` is a filesystem-safe cell id.
 void check_cell_id(const std::string& id);
-// "<cell_id>.r<repetition>.json"
+// "<cell_id>.r<repetition>.json"; A/B runs keep both sides in one folder: "<cell_id>.r<rep>.<ab_side>.json".
 std::string result_file_name(const Result& r);
+// Equal keys name the same measurement: (cell_id, repetition, metadata.ab_side).
+struct ResultKey {
+  std::string cell_id;
+  int repetition = 0;
+  std::string ab_side;
+  auto operator<=>(const ResultKey&) const = default;
+  std::string str() const;  // "cell_id repetition N[ side S]" for messages
+};
+ResultKey key_of(const Result& r);
 // The results folder of a run directory: DIR/results.
 std::filesystem::path results_dir(const std::filesystem::path& run_dir);
 
@@ -105,8 +114,8 @@ std::filesystem::path write_result(const std::filesystem::path& run_dir, const R
 // Parses one result file; errors name the file (and the field).
 Result read_result_file(const std::filesystem::path& file);
 // Every result under each argument: a run directory (its results/ folder), a results folder itself, or a
-// single .json file. Temporary files (dot names) are skipped. Sorted by (cell_id, repetition, source
-// order); duplicates are left for merge_results to judge.
+// single .json file. Temporary files (dot names) are skipped. Sorted by key (stable: equal keys keep
+// the input order); duplicates are left for merge_results to judge.
 std::vector<Result> read_results(const std::vector<std::filesystem::path>& inputs);
 
 }  // namespace chunkbench::reports
