@@ -61,7 +61,8 @@ int run_bench(int argc, char** argv) {
          "Presets: quick (about five minutes on two cores), seed (the seed's experiment).\n"
          "Needs root (network namespaces).\n\n"
          "example: chunkbench bench --preset quick --out out/quick && chunkbench report out/quick -o report.html\n"
-         "A/B:     chunkbench bench --ab ./base/chunkbench ./new/chunkbench m.json --out out/ab --repetitions 5");
+         "A/B:     chunkbench bench --ab ./base/chunkbench ./new/chunkbench m.json --out out/ab --repetitions 5\n"
+         "         chunkbench report compare out/ab");
   a.option("preset", 0, "NAME", "a built-in matrix: quick or seed")
       .option("out", 'o', "DIR", "results directory (DIR/results/*.json); required")
       .option("cache", 0, "DIR", "images and stores built for earlier runs (default $XDG_CACHE_HOME/chunkbench or ~/.cache/chunkbench)")
@@ -71,7 +72,7 @@ int run_bench(int argc, char** argv) {
       .option("rep", 0, "N", "run only repetition N (0-based)")
       .option("repetitions", 0, "N", "override the matrix's repetitions")
       .option("ab", 0, "BASE_BIN NEW_BIN", "A/B: run each cell with both binaries interleaved in a seeded random order,\n"
-                                           "                              results in DIR/base and DIR/new (then: report compare DIR/base DIR/new)")
+                                           "                              both sides' results in DIR, tagged metadata.ab_side (then: report compare DIR)")
       .option("ab-seed", 0, "N", "seed of the A/B order (default 1)")
       .option("ab-side", 0, "SIDE", "record metadata.ab_side = SIDE (set by --ab for each side)")
       .flag("list", 0, "print the cell ids of this matrix (and shard) and exit")
@@ -130,8 +131,8 @@ int run_bench(int argc, char** argv) {
     };
     auto s = bench::run_ab(m, ab);
     end_status_line();
-    std::printf("A/B: %zu pairs, %zu side runs (%zu failed) in %.1f s; compare with: chunkbench report compare %s/base %s/new\n", s.pairs,
-                s.side_runs, s.side_failures, s.seconds, o.out_dir.c_str(), o.out_dir.c_str());
+    std::printf("A/B: %zu pairs, %zu side runs (%zu failed) in %.1f s; compare with: chunkbench report compare %s\n", s.pairs,
+                s.side_runs, s.side_failures, s.seconds, o.out_dir.c_str());
     return s.side_failures ? 1 : 0;
   }
 

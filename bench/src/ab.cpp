@@ -35,8 +35,8 @@ AbSummary run_ab(const Matrix& m, const AbOptions& o) {
   sum.pairs = jobs.size();
   fs::create_directories(o.out_dir);
   for (const auto& [job, side] : ab_schedule(jobs, o.seed)) {
-    const std::string dir = (fs::path(o.out_dir) / side).string();
-    if (fs::exists(result_path(dir, cell_id(job.cell), job.repetition))) continue;
+    const std::string& dir = o.out_dir;
+    if (fs::exists(result_path(dir, cell_id(job.cell), job.repetition, side))) continue;
     if (o.on_side_start) o.on_side_start(side, job);
     std::vector<std::string> argv = {side == "base" ? o.base_bin : o.new_bin, "bench"};
     argv.insert(argv.end(), o.matrix_args.begin(), o.matrix_args.end());
@@ -47,7 +47,7 @@ AbSummary run_ab(const Matrix& m, const AbOptions& o) {
     auto r = run_program_in_netns("", argv, {}, m.cell_timeout_seconds * 2 + 600, log);
     ++sum.side_runs;
     if (r.status != 0) ++sum.side_failures;
-    if (r.status != 0 && !fs::exists(result_path(dir, cell_id(job.cell), job.repetition)))
+    if (r.status != 0 && !fs::exists(result_path(dir, cell_id(job.cell), job.repetition, side)))
       throw Error(Errc::io, "--ab: " + argv[0] + " bench --cell " + cell_id(job.cell) + " exited with status " +
                                 std::to_string(r.status) + " and wrote no result: " + r.error);
   }

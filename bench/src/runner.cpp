@@ -174,10 +174,11 @@ reports::Result run_job(RunState& st, const Job& job) {
 
 }  // namespace
 
-std::string result_path(const std::string& out_dir, const std::string& cell_id, int repetition) {
+std::string result_path(const std::string& out_dir, const std::string& cell_id, int repetition, const std::string& ab_side) {
   reports::Result r;
   r.cell_id = cell_id;
   r.repetition = repetition;
+  r.metadata.ab_side = ab_side;
   return (reports::results_dir(out_dir) / reports::result_file_name(r)).string();
 }
 
@@ -214,7 +215,7 @@ RunSummary run(const Matrix& m, const RunOptions& o) {
   RunState st{m, o, StoreCache(o.cache_dir, o.log), std::nullopt, {}, {}, host_metadata()};
   std::vector<Job> todo;
   for (const auto& j : jobs) {
-    const std::string path = result_path(o.out_dir, cell_id(j.cell), j.repetition);
+    const std::string path = result_path(o.out_dir, cell_id(j.cell), j.repetition, o.ab_side);
     if (!fs::exists(path)) {
       todo.push_back(j);
       continue;

@@ -43,8 +43,8 @@ struct RunSummary {
 // Jobs of this shard and filter in execution order: repetition by repetition, bare transfers first
 // (unshaped cells take their rate from them). Errors name an unknown --cell or --rep.
 std::vector<Job> plan_jobs(const Matrix& m, const RunOptions& o);
-// The result file a job writes.
-std::string result_path(const std::string& out_dir, const std::string& cell_id, int repetition);
+// The result file a job writes (A/B sides share a folder: the side is part of the name).
+std::string result_path(const std::string& out_dir, const std::string& cell_id, int repetition, const std::string& ab_side);
 
 RunSummary run(const Matrix& m, const RunOptions& o);
 
