@@ -149,12 +149,12 @@ int run_bench(int argc, char** argv) {
   if (json) {
     nlohmann::json j = {{"schema", "chunkbench.bench.run/1"}, {"matrix", m.name},       {"out", o.out_dir},
                         {"planned", s.planned},                {"skipped", s.skipped},  {"ran", s.ran},
-                        {"failed", s.failed},                  {"seconds", s.seconds},  {"results", nlohmann::json::array()}};
+                        {"failed", s.failed},                  {"capped", s.capped}, {"seconds", s.seconds},  {"results", nlohmann::json::array()}};
     for (const auto& r : s.results) j["results"].push_back(result_row(r));
     std::printf("%s\n", j.dump(2).c_str());
   } else {
-    std::printf("bench %s: %zu cells run, %zu already done, %zu not ok, %.1f s; results in %s\n", m.name.c_str(), s.ran, s.skipped,
-                s.failed, s.seconds, reports::results_dir(o.out_dir).c_str());
+    std::printf("bench %s: %zu cells run, %zu already done, %zu failed, %zu at the time cap (lower bounds), %.1f s; results in %s\n",
+                m.name.c_str(), s.ran, s.skipped, s.failed, s.capped, s.seconds, reports::results_dir(o.out_dir).c_str());
   }
   return s.failed ? 1 : 0;
 }

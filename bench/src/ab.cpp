@@ -7,7 +7,7 @@
 
 #include <unistd.h>
 
-#include "chunkbench/bench/netns_child.hpp"
+#include "chunkbench/bench/program.hpp"
 #include "chunkbench/error.hpp"
 
 namespace chunkbench::bench {
@@ -44,7 +44,7 @@ AbSummary run_ab(const Matrix& m, const AbOptions& o) {
     argv.insert(argv.end(), {"--out", dir, "--cell", cell_id(job.cell), "--rep", std::to_string(job.repetition), "--ab-side", side, "--json"});
     const std::string log = (fs::path(o.out_dir) / ("." + side + ".log")).string();
     // The side's own cap applies inside it; this one only guards against a hung binary.
-    auto r = run_program_in_netns("", argv, {}, m.cell_timeout_seconds * 2 + 600, log);
+    auto r = run_program(argv, {}, m.cell_timeout_seconds * 2 + 600, log);
     ++sum.side_runs;
     if (r.status != 0) ++sum.side_failures;
     if (r.status != 0 && !fs::exists(result_path(dir, cell_id(job.cell), job.repetition, side)))

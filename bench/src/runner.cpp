@@ -5,16 +5,19 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <sstream>
+#include <fstream>
 
 #include "chunkbench/bench/metadata.hpp"
-#include "chunkbench/bench/netns_child.hpp"
 #include "chunkbench/bench/peers.hpp"
 #include "chunkbench/bench/store_cache.hpp"
 #include "chunkbench/error.hpp"
 #include "chunkbench/fd.hpp"
 #include "chunkbench/netem/link.hpp"
+#include "chunkbench/netem/run.hpp"
 #include "chunkbench/netem/scenario.hpp"
 #include "chunkbench/netem/topology.hpp"
+#include "chunkbench/server/server.hpp"
 
 namespace chunkbench::bench {
 namespace {
@@ -36,6 +39,13 @@ std::string negotiated(const nlohmann::json& server) {
   for (const auto& [name, s] : server["protocols"].items())
     if (s.value("requests", 0) > 0) p += (p.empty() ? "" : "+") + (name == "http/1.1" ? std::string("http/1.1") : name);
   return p;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 std::string rate_key(const Cell& c, int rep) { return c.scenario + "|" + c.case_ + "|" + c.chunk + "|" + c.protocol + "|" + std::to_string(rep); }
@@ -80,34 +90,39 @@ ToolRun run_tool(const CellContext& ctx) {
   return run_chunkbench(ctx);
 }
 
+// Every cell's server listens here; each cell has fresh namespaces, so the port is always free.
+constexpr std::uint16_t kPort = 8443;
+// netem::run's `interrupted` value that marks the cell's time cap (not a signal number).
+constexpr int kTimeCap = 1000;
+
 // The measurements of a finished tool run into the result; the status says whether it counts.
 void record(reports::Result& r, const ToolRun& t, const ImagePair& images, const netem::Scenario& s, double timeout) {
-  r.wall_seconds = t.run.wall_seconds;
-  r.client_cpu_seconds = t.run.cpu_seconds;
-  r.client_peak_rss_bytes = t.run.peak_rss_bytes;
+  r.wall_seconds = t.wall_seconds;
+  r.client_cpu_seconds = t.cpu_seconds;
+  r.client_peak_rss_bytes = t.peak_rss_bytes;
   r.extract = t.extract;
   const auto& total = r.server.contains("total") ? r.server["total"] : nlohmann::json::object();
   r.payload_bytes = total.value("body_bytes", std::uint64_t{0});
   r.requests = total.value("requests", std::uint64_t{0});
   r.connections_opened = total.value("connections", std::uint64_t{0});
   r.protocol_negotiated = t.protocol.empty() ? negotiated(r.server) : t.protocol;
-  r.wire_bytes = r.link.contains("down") ? r.link["down"].value("bytes_out", std::uint64_t{0}) : r.payload_bytes;
+  r.wire_bytes = r.link.contains("down") ? r.link["down"].value("bytes_out", std::uint64_t{0}) : 0;
   if (r.wire_bytes == 0) r.wire_bytes = r.payload_bytes;
   r.rtt_seconds = static_cast<double>(s.base_rtt_ns()) / 1e9;
   if (s.down.rate_bps) {
     r.rate_bytes_per_second = static_cast<double>(s.down.rate_bps) / 8;
     r.rate_source = "scenario";
   }
-  if (t.run.timed_out) {
+  if (t.timed_out) {
     r.status = "timeout";
     r.lower_bound = true;
     r.wall_seconds = std::max(r.wall_seconds, timeout);
     r.error = "did not finish within the cell's cap of " + std::to_string(static_cast<int>(timeout)) + " s";
     return;
   }
-  if (t.run.status != 0) {
+  if (t.status != 0) {
     r.status = "failed";
-    r.error = "exit status " + std::to_string(t.run.status) + (t.run.error.empty() ? "" : ": " + t.run.error);
+    r.error = "exit status " + std::to_string(t.status) + (t.error.empty() ? "" : ": " + t.error);
     return;
   }
   if (!t.output.empty()) {
@@ -117,6 +132,61 @@ void record(reports::Result& r, const ToolRun& t, const ImagePair& images, const
       r.error = sum.empty() ? "no output image " + t.output : "output SHA-256 " + sum + " differs from the expected v2 " + images.v2_sha256;
     }
   }
+}
+
+// The embedded server in the server namespace; its statistics are written when the teardown's
+// SIGTERM stops it.
+netem::ServerFunction server_function(const std::string& root, const std::string& work) {
+  return [root, work](const netem::RunContext& ctx) {
+    server::Options o;
+    o.root = root;
+    o.listen = ctx.server_addr + ":" + std::to_string(kPort);
+    o.ca_out = work + "/ca.pem";
+    server::Server srv(o);
+    srv.run(true);
+    const std::string stats = srv.stats_json();
+    write_file_atomic(work + "/server-stats.json", {reinterpret_cast<const std::uint8_t*>(stats.data()), stats.size()});
+    return 0;
+  };
+}
+
+// One cell: namespaces, link, server and the tool (in the client namespace) by one netem::run.
+ToolRun run_cell(const netem::Scenario& s, const CellContext& ctx, reports::Result& r) {
+  netem::RunSpec spec;
+  spec.scenario = s;
+  spec.server_function = server_function(ctx.store.root, ctx.work_dir);
+  spec.server_log = ctx.work_dir + "/server.log";
+  spec.wait_port = kPort;
+  spec.client_function = [&ctx](const netem::RunContext&) { return run_tool(ctx).to_json().dump(); };
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  spec.on_link_ready = [&](const netem::RunResult&) {
+    deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                        std::chrono::duration<double>(ctx.timeout_seconds + 1));
+  };
+  spec.interrupted = [&] { return std::chrono::steady_clock::now() >= deadline ? kTimeCap : 0; };
+  const netem::RunResult run = netem::run(spec);
+  r.metadata.link_backend = std::string(netem::backend_name(run.backend)) + ": " + run.backend_reason;
+  r.metadata.sysctls.clear();
+  flatten(run.sysctls, "", r.metadata.sysctls);
+  if (!run.client_congestion_control.empty()) r.metadata.congestion_control = run.client_congestion_control;
+  r.link = run.counters;
+  r.metadata.extra["netem_run"] = run.to_json();
+  try {
+    r.server = nlohmann::json::parse(read_text(ctx.work_dir + "/server-stats.json"));
+  } catch (const nlohmann::json::exception&) {
+    r.server = nlohmann::json::object();
+  }
+  ToolRun t;
+  if (run.signal == kTimeCap) {
+    t.timed_out = true;
+    t.wall_seconds = ctx.timeout_seconds;
+  } else if (!run.ok()) {
+    t.status = run.client_status ? run.client_status : 1;
+    t.error = !run.failure.empty() ? run.failure : !run.client_error.empty() ? run.client_error : "client status " + std::to_string(run.client_status);
+  } else {
+    t = ToolRun::from_json(nlohmann::json::parse(run.client_result));
+  }
+  return t;
 }
 
 reports::Result run_job(RunState& st, const Job& job) {
@@ -135,24 +205,11 @@ reports::Result run_job(RunState& st, const Job& job) {
     const auto s = netem::scenario_from_json(st.m.scenario_defs.at(cell.scenario), st.m.source + ": scenario " + cell.scenario);
     fs::remove_all(work);
     fs::create_directories(work);
-    netem::Topology topo(s);
-    const auto choice = netem::choose_backend(s, topo, std::nullopt);
-    auto link = netem::make_link(choice.backend, topo);
-    r.metadata.link_backend = std::string(netem::backend_name(choice.backend)) + ": " + choice.reason;
-    r.metadata.sysctls.clear();
-    flatten(topo.sysctls(), "", r.metadata.sysctls);
-    if (s.sysctls.congestion_control) r.metadata.congestion_control = *s.sysctls.congestion_control;
-    ToolRun t;
-    {
-      ServerChild server(topo.server_path(), netem::Topology::kServerAddr, entry.root, work.string());
-      CellContext ctx{cell, entry, *st.images, topo.client_path(), server.url(), server.ca_file(), work.string(), st.m.cell_timeout_seconds,
-                      static_cast<double>(s.base_rtt_ns()) / 1e9, static_cast<double>(s.down.rate_bps) / 8};
-      t = run_tool(ctx);
-      r.server = server.stop();
-    }
-    r.link = link->counters();
-    link.reset();
-    topo.teardown();
+    const CellContext ctx{cell, entry, *st.images,
+                          "https://" + std::string(netem::Topology::kServerAddr) + ":" + std::to_string(kPort) + "/",
+                          (work / "ca.pem").string(), work.string(), st.m.cell_timeout_seconds,
+                          static_cast<double>(s.base_rtt_ns()) / 1e9, static_cast<double>(s.down.rate_bps) / 8};
+    const ToolRun t = run_cell(s, ctx, r);
     record(r, t, *st.images, s, st.m.cell_timeout_seconds);
     if (cell.tool == "bare" && r.ok() && r.wall_seconds > 0)
       st.bare_rate[rate_key(cell, job.repetition)] = static_cast<double>(r.wire_bytes) / r.wall_seconds;
@@ -232,7 +289,8 @@ RunSummary run(const Matrix& m, const RunOptions& o) {
     auto r = run_job(st, j);
     progress.finished(std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count());
     ++sum.ran;
-    if (!r.ok()) ++sum.failed;
+    if (r.status == "failed") ++sum.failed;
+    if (r.status == "timeout") ++sum.capped;
     if (o.on_cell_done) o.on_cell_done(r, progress);
     sum.results.push_back(std::move(r));
   }

@@ -35,7 +35,8 @@ struct RunSummary {
   std::size_t planned = 0;  // jobs in this shard/filter
   std::size_t skipped = 0;  // already had a result (resume)
   std::size_t ran = 0;
-  std::size_t failed = 0;   // status other than ok
+  std::size_t failed = 0;   // status "failed"
+  std::size_t capped = 0;   // status "timeout": hit the cell's cap, recorded as a lower bound
   double seconds = 0;
   std::vector<reports::Result> results;  // those run now
 };
