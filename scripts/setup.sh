@@ -12,6 +12,8 @@ packages=(
   nlohmann-json3-dev libhttp-parser-dev libgtest-dev libgmock-dev libbenchmark-dev
   nghttp2-client nghttp2-server nginx casync erofs-utils iperf3 gnuplot-nox
   python3-botocore hyperfine iproute2 curl zstd xxd bc
+  # The reports test opens the HTML report in headless Chromium and decodes its screenshot with libpng.
+  chromium libpng-dev
 )
 missing=()
 for p in "${packages[@]}"; do

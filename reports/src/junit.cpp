@@ -18,7 +18,7 @@ std::string render_junit(const std::vector<Result>& results) {
     cases += text::format("    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\">\n",
                           text::xml_escape(classname).c_str(), text::xml_escape(name).c_str(), s.wall_seconds);
     const bool peer = c.tool != "chunkbench";
-    if (s.failed() || s.status == "failed" || (s.status == "timeout" && !peer)) {
+    if (s.any_failed() || (s.status == "timeout" && !peer)) {
       ++failures;
       const std::string msg = s.status == "timeout" ? "hit the time cap" : s.error.empty() ? s.status : s.error;
       cases += text::format("      <failure message=\"%s\" type=\"%s\"/>\n", text::xml_escape(msg).c_str(),

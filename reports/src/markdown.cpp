@@ -22,20 +22,22 @@ std::string time_text(const CellSummary& s) {
 
 // "64K: chunkbench h2, 32 in flight, 1.2 s (eff 0.74), 1.8x faster than casync (2.2 s)"
 std::string winners(const std::vector<const CellSummary*>& group) {
-  std::map<std::string, const CellSummary*> best, casync;
+  // Keyed by (average KiB, chunk) so 64K comes before 2M.
+  using ChunkKey = std::pair<double, std::string>;
+  std::map<ChunkKey, const CellSummary*> best, casync;
   for (const auto* s : group) {
     if (s->failed() || s->cell.tool == "bare") continue;
-    auto& slot = (s->cell.tool == "casync" ? casync : best)[s->cell.chunk];
+    auto& slot = (s->cell.tool == "casync" ? casync : best)[{chunk_avg_kib(s->cell.chunk), s->cell.chunk}];
     if (!slot || s->wall_seconds < slot->wall_seconds) slot = s;
   }
   std::string out;
   for (const auto& [chunk, s] : best) {
-    out += text::format("- fastest at %s chunks: %s, %s in flight, %s (efficiency %.2f)", chunk_label(chunk).c_str(),
+    out += text::format("- fastest at %s chunks: %s, %s in flight, %s (efficiency %.2f)", chunk_label(chunk.second).c_str(),
                         series_label(s->cell).c_str(), in_flight_label(s->cell.in_flight).c_str(),
                         text::seconds(s->wall_seconds).c_str(), s->efficiency);
     auto it = casync.find(chunk);
     if (it != casync.end() && it->second && s->wall_seconds > 0)
-      out += text::format("; casync %s%s (%.2fx)", it->second->lower_bound ? ">= " : "",
+      out += text::format("; casync %s%s (%.2fx that time)", it->second->lower_bound ? ">= " : "",
                           text::seconds(it->second->wall_seconds).c_str(), it->second->wall_seconds / s->wall_seconds);
     out += "\n";
   }
@@ -59,8 +61,8 @@ std::string render_markdown(const std::vector<Result>& results) {
   auto cells = summarize(results);
   sort_for_display(cells);
   int failed = 0;
-  for (const auto& s : cells) failed += s.failed() || s.status == "failed";
-  std::string out = text::format("## chunkbench bench: %s\n\n%zu cells, %zu results, %d failed.\n",
+  for (const auto& s : cells) failed += s.any_failed();
+  std::string out = text::format("## chunkbench bench: %s\n\n%zu cells, %zu results, %d cells with a failed repetition.\n",
                                  results.empty() ? "(no results)" : md_cell(results.front().matrix).c_str(),
                                  cells.size(), results.size(), failed);
   if (!results.empty()) out += metadata_line(results.front());
@@ -72,7 +74,8 @@ std::string render_markdown(const std::vector<Result>& results) {
     groups[key].push_back(&s);
   }
   for (const auto& key : order) {
-    out += text::format("\n### %s download, scenario `%s`\n\n", key.second.c_str(), md_cell(key.first).c_str());
+    out += text::format("\n### %s, scenario `%s`\n\n", key.second == "update" ? "Update" : "Full download",
+                        md_cell(key.first).c_str());
     out += "| tool | protocol | chunk | in flight | mode | time (median) | efficiency | wire | requests | reps |\n";
     out += "|---|---|---|--:|---|--:|--:|--:|--:|--:|\n";
     for (const auto* s : groups[key]) {
@@ -88,7 +91,7 @@ std::string render_markdown(const std::vector<Result>& results) {
   }
   std::string failures;
   for (const auto& s : cells)
-    if (s.status == "failed" || s.failed())
+    if (s.any_failed())
       failures += "- `" + s.cell_id + "`: " + md_cell(s.error.empty() ? "no repetition finished" : s.error) + "\n";
   if (!failures.empty()) out += "\n### Failed cells\n\n" + failures;
   return out;

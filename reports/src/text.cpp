@@ -33,7 +33,12 @@ std::string format(const char* fmt, ...) {
   return out;
 }
 
-std::string seconds(double s) { return s < 1 ? format("%.0f ms", s * 1e3) : format("%.3g s", s); }
+std::string seconds(double s) {
+  if (s < 1) return format("%.0f ms", s * 1e3);
+  if (s < 10) return format("%.2f s", s);
+  if (s < 100) return format("%.1f s", s);
+  return format("%.0f s", s);
+}
 
 std::string bytes(double b) {
   if (b >= 1e9) return format("%.2f GB", b / 1e9);

@@ -21,7 +21,10 @@ struct CellSummary {
   double wire_bytes = 0, payload_bytes = 0, requests = 0, connections_opened = 0;
   std::string protocol_negotiated;
 
-  bool failed() const { return status == "failed" || measured == 0; }
+  // No usable repetition: the cell has no time at all.
+  bool failed() const { return measured == 0; }
+  // Some repetition failed (the others may still give a time).
+  bool any_failed() const { return status == "failed" || measured == 0; }
 };
 
 // One summary per (cell_id, ab_side), in key order.
