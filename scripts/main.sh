@@ -19,6 +19,8 @@ bin=${CHUNKBENCH_BIN:-${CHUNKBENCH_BUILD_DIR:-$here/build}/cli/chunkbench}
 status=0
 # Cells already in $out (an interrupted run) are kept and skipped.
 "$bin" bench --preset quick --out "$out" || status=$?
-"$bin" report "$out" -o "$out/report.html"
+"$bin" report "$out" -o "$out/report.html" --markdown "$out/summary.md" >/dev/null
+cat "$out/summary.md"
+echo
 echo "report: $out/report.html"
 exit $status
