@@ -11,6 +11,7 @@ int run_verify(int argc, char** argv);
 int run_testimage(int argc, char** argv);
 int run_serve(int argc, char** argv);
 int run_netem(int argc, char** argv);
+int run_bench(int argc, char** argv);
 int run_report(int argc, char** argv);
 
 }  // namespace chunkbench::cli

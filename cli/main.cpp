@@ -23,6 +23,7 @@ const Command kCommands[] = {
     {"testimage", chunkbench::cli::run_testimage, "generate deterministic test images (v1 and next version)"},
     {"serve", chunkbench::cli::run_serve, "serve a directory over HTTPS, h2 and HTTP/1.1 (chunk stores, images)"},
     {"netem", chunkbench::cli::run_netem, "run a command under a network scenario (delay, rate, loss) in namespaces"},
+    {"bench", chunkbench::cli::run_bench, "run a benchmark matrix (file or --preset quick|seed) with peers, resumable"},
     {"report", chunkbench::cli::run_report, "HTML/Markdown/CSV/JUnit reports of bench runs; merge shards; compare runs"},
 };
 
