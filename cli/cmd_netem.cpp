@@ -24,6 +24,7 @@
 #include "chunkbench/netem/scenario.hpp"
 #include "chunkbench/netem/topology.hpp"
 #include "commands.hpp"
+#include "common.hpp"
 
 namespace chunkbench::cli {
 namespace {
@@ -81,14 +82,11 @@ std::optional<nm::Backend> forced_backend(const Args& a) {
   return std::nullopt;
 }
 
-// A non-negative number of seconds from option `name`, or `fallback` when absent.
+// A duration from option `name` (the shared units parser: 500ms, 2s, a bare number is seconds),
+// at most an hour, or `fallback` when absent.
 double seconds_option(const Args& a, const std::string& name, double fallback) {
-  auto v = a.maybe(name);
-  if (!v) return fallback;
-  char* end = nullptr;
-  double d = std::strtod(v->c_str(), &end);
-  if (v->empty() || *end != 0 || !(d >= 0) || d > 3600)
-    throw Error(Errc::usage, a.command() + ": --" + name + " must be seconds in [0, 3600], got '" + *v + "'");
+  const double d = duration_option(a, name, fallback);
+  if (d > 3600) throw Error(Errc::usage, "--" + name + ": " + a.get(name) + " is more than an hour");
   return d;
 }
 
