@@ -11,5 +11,6 @@ int run_verify(int argc, char** argv);
 int run_testimage(int argc, char** argv);
 int run_serve(int argc, char** argv);
 int run_netem(int argc, char** argv);
+int run_upload_tree(int argc, char** argv);
 
 }  // namespace chunkbench::cli

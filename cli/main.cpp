@@ -23,6 +23,7 @@ const Command kCommands[] = {
     {"testimage", chunkbench::cli::run_testimage, "generate deterministic test images (v1 and next version)"},
     {"serve", chunkbench::cli::run_serve, "serve a directory over HTTPS, h2 and HTTP/1.1 (chunk stores, images)"},
     {"netem", chunkbench::cli::run_netem, "run a command under a network scenario (delay, rate, loss) in namespaces"},
+    {"upload-tree", chunkbench::cli::run_upload_tree, "compose a release's upload tree: bucket layout, SHA256SUMS(.gpg), torrent"},
 };
 
 void usage(FILE* out) {

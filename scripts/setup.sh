@@ -12,6 +12,10 @@ packages=(
   nlohmann-json3-dev libhttp-parser-dev libgtest-dev libgmock-dev libbenchmark-dev
   nghttp2-client nghttp2-server nginx casync erofs-utils iperf3 gnuplot-nox
   python3-botocore hyperfine iproute2 curl zstd xxd bc
+  # publish/: vacuum.yaml (yaml-cpp), release torrents (libtorrent-rasterbar), SHA256SUMS.gpg (gnupg)
+  libyaml-cpp-dev libtorrent-rasterbar-dev gnupg
+  # core's S3 store: ListObjectsV2 pages and error bodies are XML (expat)
+  libexpat1-dev
 )
 missing=()
 for p in "${packages[@]}"; do
