@@ -1,9 +1,8 @@
 #include <cstdio>
 
-#include <nlohmann/json.hpp>
-
 #include "chunkbench/error.hpp"
 #include "chunkbench/info.hpp"
+#include "chunkbench/json_report.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 
@@ -21,13 +20,7 @@ int compare(const Args& args) {
                                  " use different digests; no chunk can be shared");
   CompareInfo c = compare_indexes(a, b);
   if (args.has("json")) {
-    nlohmann::json j = {{"from", args.positionals()[0]}, {"to", args.positionals()[1]},
-                        {"to_chunks", c.to_chunks},       {"to_unique", c.to_unique},
-                        {"to_bytes", c.to_bytes},         {"shared_unique", c.shared_unique},
-                        {"shared_bytes", c.shared_bytes}, {"download_unique", c.new_unique},
-                        {"download_bytes", c.new_bytes},  {"removed_unique", c.removed_unique},
-                        {"removed_bytes", c.removed_bytes}};
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", to_json(CompareReport{args.positionals()[0], args.positionals()[1], c}).c_str());
     return 0;
   }
   std::printf("update %s -> %s\n", args.positionals()[0].c_str(), args.positionals()[1].c_str());
@@ -61,27 +54,14 @@ int run_info(int argc, char** argv) {
   std::vector<Seed> seeds;
   for (const auto& s : args.all("seed")) seeds.push_back(load_seed(s, idx, threads_option(args)));
   std::shared_ptr<Store> store;
-  if (args.has("store")) store = open_read_stores(args);
+  if (args.has("store")) {
+    StoreOptions so = store_options(args);
+    store = open_stores(args.all("store"), so);
+  }
   IndexInfo in = index_info(idx, seeds, store.get());
 
   if (args.has("json")) {
-    nlohmann::json hist = nlohmann::json::object();
-    for (auto [b, n] : in.histogram) hist[std::to_string(b)] = n;
-    nlohmann::json j = {{"index", path},
-                        {"digest", digest_name(idx.digest())},
-                        {"flags", idx.flags},
-                        {"chunk_size", {{"min", idx.sizes.min}, {"avg", idx.sizes.avg}, {"max", idx.sizes.max}}},
-                        {"chunks", in.chunks},
-                        {"unique", in.unique},
-                        {"size", in.bytes},
-                        {"dedup_size", in.bytes_unique},
-                        {"chunk_size_actual", {{"min", in.size_min}, {"mean", in.size_mean}, {"max", in.size_max}}},
-                        {"chunks_at_max", in.chunks_at_max},
-                        {"histogram_upper_bound", hist}};
-    if (!seeds.empty()) j["in_seed"] = in.in_seeds, j["in_seed_bytes"] = in.bytes_in_seeds;
-    if (store) j["in_store"] = in.in_store, j["in_store_bytes"] = in.bytes_in_store;
-    if (store || !seeds.empty()) j["missing"] = in.missing, j["missing_bytes"] = in.bytes_missing;
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", to_json(InfoReport{path, &idx, in, !seeds.empty(), store != nullptr}).c_str());
     return 0;
   }
   std::printf("index            %s\n", path.c_str());

@@ -1,7 +1,6 @@
 #include <cstdio>
 
-#include <nlohmann/json.hpp>
-
+#include "chunkbench/json_report.hpp"
 #include "chunkbench/make.hpp"
 #include "commands.hpp"
 #include "common.hpp"
@@ -13,7 +12,7 @@ int run_make(int argc, char** argv) {
             "Cuts IMAGE into content-defined chunks exactly as casync does, stores the chunks the store\n"
             "does not have yet (zstd-compressed .cacnk, written atomically) and writes INDEX (.caibx).\n"
             "Without -s only the index is written.");
-  args.option("store", 's', "STORE", "chunk store directory to fill");
+  args.option("store", 's', "STORE", "chunk store directory to fill (created when missing)");
   args.flag("uncompressed", 'u', "store uncompressed chunks (<id> files, no .cacnk)");
   args.option("chunk-size", 'm', "MIN:AVG:MAX", "chunk sizes in KiB (16:64:256, the default) or with units (1M:2M:4M)");
   args.option("digest", 0, "DIGEST", "sha512-256 (default) or sha256");
@@ -32,7 +31,11 @@ int run_make(int argc, char** argv) {
     status_line("chunked " + human_bytes(done) + " of " + human_bytes(total));
   };
   std::shared_ptr<WriteStore> store;
-  if (args.has("store")) store = open_write_store(args);
+  if (args.has("store")) {
+    StoreOptions so = store_options(args);
+    so.create = true;
+    store = open_write_store(args.get("store"), so);
+  }
 
   MakeStats st;
   Index idx = make_index(args.positionals()[1], store.get(), opt, &st);
@@ -40,20 +43,7 @@ int run_make(int argc, char** argv) {
   end_status_line();
 
   if (args.has("json")) {
-    nlohmann::json j = {{"index", args.positionals()[0]},
-                        {"image", args.positionals()[1]},
-                        {"chunk_size", {{"min", opt.sizes.min}, {"avg", opt.sizes.avg}, {"max", opt.sizes.max}}},
-                        {"digest", digest_name(opt.digest)},
-                        {"chunks", st.chunks},
-                        {"unique", st.unique},
-                        {"stored", st.stored},
-                        {"already_present", st.already_present},
-                        {"bytes_in", st.bytes_in},
-                        {"bytes_unique", st.bytes_unique},
-                        {"bytes_stored", st.bytes_stored},
-                        {"seconds", st.seconds},
-                        {"throughput_bytes_per_s", st.seconds > 0 ? st.bytes_in / st.seconds : 0.0}};
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", to_json(MakeReport{args.positionals()[0], args.positionals()[1], opt.sizes, opt.digest, st}).c_str());
   } else {
     std::printf("chunks          %llu (%llu unique)\n", (unsigned long long)st.chunks, (unsigned long long)st.unique);
     std::printf("stored          %llu new, %llu already present\n", (unsigned long long)st.stored,

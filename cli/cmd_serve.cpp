@@ -1,5 +1,6 @@
 // chunkbench serve: the embedded TLS chunk-store server (h2 + HTTP/1.1 on one port).
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <span>
@@ -10,20 +11,12 @@
 #include "chunkbench/fd.hpp"
 #include "chunkbench/server/server.hpp"
 #include "commands.hpp"
+#include "common.hpp"
 
 namespace chunkbench::cli {
 namespace {
 
-double get_probability(const Args& a, const std::string& name) {
-  auto v = a.maybe(name);
-  if (!v) return 0;
-  char* end = nullptr;
-  errno = 0;
-  double p = std::strtod(v->c_str(), &end);
-  if (v->empty() || *end != 0 || errno != 0 || !(p >= 0 && p <= 1))
-    throw Error(Errc::usage, "serve: --" + name + " must be a probability in [0, 1], got '" + *v + "'");
-  return p;
-}
+double probability(const Args& a, const std::string& name) { return fraction_option(a, name, 0); }
 
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
@@ -34,9 +27,6 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  write_file_atomic(path, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
-}
 
 }  // namespace
 
@@ -57,15 +47,15 @@ int run_serve(int argc, char** argv) {
       .option("protocols", 0, "LIST", "ALPN protocols offered, preferred first (default h2,http/1.1)")
       .option("threads", 't', "N", "event loops on SO_REUSEPORT sockets (default 1)")
       .option("max-concurrent-streams", 0, "N", "h2 SETTINGS_MAX_CONCURRENT_STREAMS (default 256)")
-      .option("h2-window", 0, "BYTES", "h2 SETTINGS_INITIAL_WINDOW_SIZE (server receive side; default 65535)")
-      .option("h2-connection-window", 0, "BYTES", "h2 connection receive window (default 65535)")
+      .option("h2-window", 0, "SIZE", "h2 SETTINGS_INITIAL_WINDOW_SIZE (server receive side; default 65535)")
+      .option("h2-connection-window", 0, "SIZE", "h2 connection receive window (default 65535)")
       .flag("no-rfc7540-priorities", 0, "send SETTINGS_NO_RFC7540_PRIORITIES=1: streams served one after another")
-      .option("sndbuf", 0, "BYTES", "SO_SNDBUF per connection (disables send autotuning; default unset)")
-      .option("notsent-lowat", 0, "BYTES", "TCP_NOTSENT_LOWAT per connection (default unset)")
+      .option("sndbuf", 0, "SIZE", "SO_SNDBUF per connection (disables send autotuning; default unset)")
+      .option("notsent-lowat", 0, "SIZE", "TCP_NOTSENT_LOWAT per connection (default unset)")
       .option("congestion", 0, "NAME", "TCP_CONGESTION per connection, e.g. cubic, bbr (default: system)")
       .option("stats", 0, "FILE", "write the counters as JSON here at shutdown")
-      .option("response-delay", 0, "MS", "hold every response back MS milliseconds before its headers")
-      .option("slow-body", 0, "BYTES_PER_SEC", "pace every response body at this rate")
+      .option("response-delay", 0, "MS", "hold every response back MS milliseconds (or a duration: 5ms, 0.2s) before its headers")
+      .option("slow-body", 0, "RATE", "pace every response body at this rate (bytes/s: 64K = 64000, or 1mbit)")
       .option("fault-5xx", 0, "SUBSTRING", "answer 503 to paths containing SUBSTRING (rate: --fault-5xx-rate, default 1)")
       .option("fault-5xx-rate", 0, "P", "probability of a 503 (for all paths unless --fault-5xx is given)")
       .option("fault-reset-rate", 0, "P", "probability of a reset half-way through a body (h2 RST_STREAM, h1 TCP RST)")
@@ -85,19 +75,23 @@ int run_serve(int argc, char** argv) {
   if (a.has("protocols")) o.protocols = split_list(a.get("protocols"));
   o.threads = static_cast<unsigned>(a.get_int("threads", 1, 1, 256));
   o.max_concurrent_streams = static_cast<std::uint32_t>(a.get_int("max-concurrent-streams", 256, 1, 1 << 20));
-  o.h2_window = static_cast<std::uint32_t>(a.get_int("h2-window", 0, 0, (1LL << 31) - 1));
-  o.h2_connection_window = static_cast<std::uint32_t>(a.get_int("h2-connection-window", 0, 0, (1LL << 31) - 1));
+  o.h2_window = static_cast<std::uint32_t>(size_option(a, "h2-window", 0, (1LL << 31) - 1));
+  o.h2_connection_window = static_cast<std::uint32_t>(size_option(a, "h2-connection-window", 0, (1LL << 31) - 1));
   o.no_rfc7540_priorities = a.has("no-rfc7540-priorities");
-  o.sndbuf = static_cast<int>(a.get_int("sndbuf", 0, 0, 1 << 30));
-  o.notsent_lowat = static_cast<int>(a.get_int("notsent-lowat", 0, 0, 1 << 30));
+  o.sndbuf = static_cast<int>(size_option(a, "sndbuf", 0, 1 << 30));
+  o.notsent_lowat = static_cast<int>(size_option(a, "notsent-lowat", 0, 1 << 30));
   o.congestion = a.get("congestion");
-  o.faults.response_delay_ms = static_cast<std::uint32_t>(a.get_int("response-delay", 0, 0, 3'600'000));
-  o.faults.slow_body_bps = static_cast<std::uint64_t>(a.get_int("slow-body", 0, 0, 1LL << 40));
+  const double delay = duration_option(a, "response-delay", 0, 1e-3);  // a bare number is milliseconds
+  if (delay > 3600) throw Error(Errc::usage, "--response-delay: " + a.get("response-delay") + " is more than an hour");
+  o.faults.response_delay_ms = static_cast<std::uint32_t>(std::llround(delay * 1e3));
+  const double slow = rate_option(a, "slow-body", 0);
+  if (slow > 1e12) throw Error(Errc::usage, "--slow-body: " + a.get("slow-body") + " is more than 1 TB/s");
+  o.faults.slow_body_bps = static_cast<std::uint64_t>(slow);
   o.faults.fail_path_substring = a.get("fault-5xx");
-  o.faults.fail_rate = get_probability(a, "fault-5xx-rate");
-  o.faults.reset_rate = get_probability(a, "fault-reset-rate");
-  o.faults.stall_rate = get_probability(a, "fault-stall-rate");
-  o.faults.corrupt_rate = get_probability(a, "fault-corrupt-rate");
+  o.faults.fail_rate = probability(a, "fault-5xx-rate");
+  o.faults.reset_rate = probability(a, "fault-reset-rate");
+  o.faults.stall_rate = probability(a, "fault-stall-rate");
+  o.faults.corrupt_rate = probability(a, "fault-corrupt-rate");
   o.faults.seed = static_cast<std::uint64_t>(a.get_int("fault-seed", 1, 0, (1LL << 62)));
   const bool quiet = a.has("quiet");
   const std::string stats_file = a.get("stats");
@@ -116,9 +110,9 @@ int run_serve(int argc, char** argv) {
     std::fflush(stdout);
   }
   // Written after the CA, so a client that sees the port can already trust the certificate.
-  if (!port_file.empty()) write_text(port_file, std::to_string(srv.port()) + "\n");
+  if (!port_file.empty()) write_text_file(port_file, std::to_string(srv.port()) + "\n");
   srv.run(true);
-  if (!stats_file.empty()) write_text(stats_file, srv.stats_json());
+  if (!stats_file.empty()) write_text_file(stats_file, srv.stats_json());
   if (!quiet) {
     std::printf("chunkbench serve: stopped\n");
     std::fflush(stdout);

@@ -10,19 +10,6 @@
 
 namespace chunkbench::cli {
 
-namespace {
-
-double parse_share(const std::string& s, const std::string& what) {
-  char* end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  if (end && *end == '%') v /= 100, ++end;
-  if (end == s.c_str() || (end && *end) || v < 0 || v > 1)
-    throw Error(Errc::usage, "testimage: --" + what + " '" + s + "' must be a share like 5% or 0.05");
-  return v;
-}
-
-}  // namespace
-
 int run_testimage(int argc, char** argv) {
   Args args("testimage", "--out DIR [--kind tar|erofs|synthetic] [--size N] [--seed N]",
             "Writes DIR/v1.img and DIR/v2.img: a filesystem image of real files from this machine (tar or\n"
@@ -44,25 +31,25 @@ int run_testimage(int argc, char** argv) {
   const std::string out = args.get("out");
   std::filesystem::create_directories(out);
   const std::string kind = args.get("kind", "tar");
-  const std::uint64_t size = parse_size_option(args.get("size", "256M"), "testimage: --size");
+  const std::uint64_t size = size_option(args, "size", 256u << 20);
   const auto seed = static_cast<std::uint64_t>(args.get_int("seed", 1, 0, 1ll << 62));
   const std::string v1 = out + "/v1.img", v2 = out + "/v2.img";
-  nlohmann::json j = {{"kind", kind}, {"v1", v1}, {"v2", v2}, {"seed", seed}};
+  nlohmann::json j = {{"schema", "chunkbench.testimage/1"}, {"kind", kind}, {"v1", v1}, {"v2", v2}, {"seed", seed}};
   if (kind == "synthetic") {
     imagegen::SyntheticOptions so;
     so.bytes = size;
     so.seed = seed;
     imagegen::make_synthetic(so, v1);
-    imagegen::mutate_synthetic(v1, v2, parse_share(args.get("change", "5%"), "change"), seed + 1);
+    imagegen::mutate_synthetic(v1, v2, fraction_option(args, "change", 0.05), seed + 1);
   } else if (kind == "tar" || kind == "erofs") {
     imagegen::TreeOptions t;
     t.bytes = size;
     t.seed = seed;
     if (args.has("source")) t.sources = args.all("source");
     imagegen::Mutation m;
-    m.changed = parse_share(args.get("change", "5%"), "change");
-    m.added = parse_share(args.get("add", "2%"), "add");
-    m.removed = parse_share(args.get("remove", "2%"), "remove");
+    m.changed = fraction_option(args, "change", 0.05);
+    m.added = fraction_option(args, "add", 0.02);
+    m.removed = fraction_option(args, "remove", 0.02);
     m.seed = seed + 1;
     auto r = imagegen::make_tree_images(t, m, kind == "tar" ? imagegen::Format::tar : imagegen::Format::erofs, v1, v2,
                                         out + "/.work");

@@ -1,8 +1,7 @@
 #include <cstdio>
 
-#include <nlohmann/json.hpp>
-
 #include "chunkbench/error.hpp"
+#include "chunkbench/json_report.hpp"
 #include "chunkbench/verify.hpp"
 #include "commands.hpp"
 #include "common.hpp"
@@ -11,7 +10,7 @@ namespace chunkbench::cli {
 
 int run_verify(int argc, char** argv) {
   Args args("verify", "-s STORE [-n N] [-r]",
-            "Decodes and hashes every chunk of a local store in parallel and reports the ones whose\n"
+            "Decodes and hashes every chunk of a store that can list itself (a directory) in parallel and reports the ones whose\n"
             "content does not match their name. Exit status 1 when any is bad.");
   args.option("store", 's', "STORE", "chunk store directory");
   args.flag("uncompressed", 'u', "the store holds uncompressed chunks");
@@ -22,15 +21,14 @@ int run_verify(int argc, char** argv) {
   if (!args.parse(argc, argv)) return 0;
   args.expect_positionals({});
   if (!args.has("store")) throw Error(Errc::usage, "verify: give the store with -s");
-  LocalStore store(args.get("store"), !args.has("uncompressed"));
-  VerifyResult r = verify_store(store, parse_digest(args.get("digest", "sha512-256")), threads_option(args),
+  StoreOptions so = store_options(args);
+  auto opened = open_store(args.get("store"), so);
+  auto* store = dynamic_cast<ListStore*>(opened.get());
+  if (!store) throw Error(Errc::usage, "verify: store " + args.get("store") + " cannot list its chunks");
+  VerifyResult r = verify_store(*store, parse_digest(args.get("digest", "sha512-256")), threads_option(args),
                                 args.has("repair"));
   if (args.has("json")) {
-    nlohmann::json bad = nlohmann::json::array();
-    for (const auto& b : r.bad) bad.push_back({{"path", b.path}, {"reason", b.reason}});
-    nlohmann::json j = {{"store", store.name()}, {"checked", r.checked}, {"bytes", r.bytes},
-                        {"bad", bad},            {"removed", r.removed}, {"seconds", r.seconds}};
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", to_json(VerifyReport{store->name(), r}).c_str());
   } else {
     for (const auto& b : r.bad) std::printf("bad: %s\n", b.reason.c_str());
     std::printf("checked %llu chunks (%s) in %.2f s: %zu bad%s\n", (unsigned long long)r.checked,

@@ -9,13 +9,11 @@
 
 #include <cstdio>
 
-#include <cmath>
-#include <cstdlib>
 
 #include "chunkbench/error.hpp"
-#include "chunkbench/http_store.hpp"
-#include "chunkbench/local_store.hpp"
+#include "chunkbench/fd.hpp"
 #include "chunkbench/make.hpp"
+#include "chunkbench/units.hpp"
 
 namespace chunkbench::cli {
 
@@ -26,27 +24,6 @@ void add_store_options(Args& args, bool many) {
                    : "chunk store directory",
               many);
   args.flag("uncompressed", 'u', "the store holds uncompressed chunks (<id> files, no .cacnk)");
-}
-
-namespace {
-
-std::shared_ptr<LocalStore> open_local(const std::string& locator, const Args& args) {
-  if (locator.find("://") != std::string::npos)
-    throw Error(Errc::usage, "store " + locator + ": only local directories and http(s):// URLs are supported");
-  return std::make_shared<LocalStore>(locator, !args.has("uncompressed"));
-}
-
-std::shared_ptr<Store> open_one(const std::string& locator, const Args& args, const RemoteContext& remote) {
-  if (is_http_url(locator))
-    return std::make_shared<HttpStore>(locator, !args.has("uncompressed"), remote.fetcher(), remote.max_body);
-  return open_local(locator, args);
-}
-
-}  // namespace
-
-std::shared_ptr<BatchFetcher> RemoteContext::fetcher() const {
-  if (!fetcher_) fetcher_ = std::make_shared<BatchFetcher>(http, stats);
-  return fetcher_;
 }
 
 void add_http_options(Args& args) {
@@ -64,60 +41,44 @@ void add_http_options(Args& args) {
 
 HttpOptions http_options(const Args& args) {
   HttpOptions o;
-  if (auto v = args.maybe("http")) o.version = parse_http_version(*v);
+  if (auto v = args.maybe("http")) o.version = named_option("http", [&] { return parse_http_version(*v); });
   o.connections = static_cast<unsigned>(args.get_int("connections", 0, 0, 4096));
   o.streams = static_cast<unsigned>(args.get_int("streams", 100, 1, 1u << 20));
   o.retries = static_cast<unsigned>(args.get_int("retries", 3, 0, 100));
-  if (auto v = args.maybe("timeout-connect")) o.connect_timeout = parse_seconds(*v, "--timeout-connect");
-  if (auto v = args.maybe("timeout-stall")) o.stall_timeout = parse_seconds(*v, "--timeout-stall");
+  o.connect_timeout = duration_option(args, "timeout-connect", o.connect_timeout);
+  o.stall_timeout = duration_option(args, "timeout-stall", o.stall_timeout);
   o.ca_file = args.get("ca");
   return o;
 }
 
-std::shared_ptr<Store> open_read_stores(const Args& args, const RemoteContext& remote) {
-  auto locators = args.all("store");
-  if (locators.empty()) throw Error(Errc::usage, args.command() + ": give at least one store with -s");
-  if (locators.size() == 1) return open_one(locators[0], args, remote);
-  std::vector<std::shared_ptr<Store>> stores;
-  for (const auto& l : locators) stores.push_back(open_one(l, args, remote));
-  return std::make_shared<RouterStore>(std::move(stores));
+StoreOptions store_options(const Args& args) {
+  StoreOptions o;
+  o.compressed = !args.has("uncompressed");
+  o.http = http_options(args);
+  return o;
 }
 
-std::shared_ptr<Store> open_read_stores(const Args& args) {
-  RemoteContext remote;
-  remote.http = http_options(args);
-  return open_read_stores(args, remote);
+std::uint64_t size_option(const Args& args, const std::string& name, std::uint64_t fallback, std::uint64_t max) {
+  auto v = args.maybe(name);
+  if (!v) return fallback;
+  const std::uint64_t n = units::parse_size(*v, "--" + name);
+  if (n > max) throw Error(Errc::usage, "--" + name + ": " + *v + " is more than " + std::to_string(max) + " bytes");
+  return n;
 }
 
-std::shared_ptr<WriteStore> open_write_store(const Args& args) {
-  auto locators = args.all("store");
-  if (locators.size() != 1) throw Error(Errc::usage, args.command() + ": give exactly one store with -s");
-  return open_local(locators[0], args);
+double rate_option(const Args& args, const std::string& name, double fallback) {
+  auto v = args.maybe(name);
+  return v ? units::parse_rate(*v, "--" + name) : fallback;
 }
 
-std::uint64_t parse_size_option(const std::string& text, const std::string& option) {
-  char* end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  std::string unit(end ? end : "");
-  double mul = 0;
-  if (unit.empty() || unit == "B") mul = 1;
-  else if (unit == "K" || unit == "KiB" || unit == "k") mul = 1024;
-  else if (unit == "M" || unit == "MiB") mul = 1024.0 * 1024;
-  else if (unit == "G" || unit == "GiB") mul = 1024.0 * 1024 * 1024;
-  if (end == text.c_str() || mul == 0 || !(v >= 0) || !std::isfinite(v))
-    throw Error(Errc::usage, option + " " + text + ": expected a size such as 4194304, 512K or 8M");
-  return static_cast<std::uint64_t>(v * mul);
+double duration_option(const Args& args, const std::string& name, double fallback, double bare) {
+  auto v = args.maybe(name);
+  return v ? units::parse_duration(*v, "--" + name, bare) : fallback;
 }
 
-double parse_seconds(const std::string& text, const std::string& option) {
-  char* end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  std::string unit(end ? end : "");
-  if (unit == "ms") v /= 1000, unit.clear();
-  else if (unit == "s") unit.clear();
-  if (end == text.c_str() || !unit.empty() || !(v >= 0) || !std::isfinite(v))
-    throw Error(Errc::usage, option + " " + text + ": expected seconds such as 2, 0.5 or 250ms");
-  return v;
+double fraction_option(const Args& args, const std::string& name, double fallback) {
+  auto v = args.maybe(name);
+  return v ? units::parse_fraction(*v, "--" + name) : fallback;
 }
 
 struct RemoveOnInterrupt::Impl {
@@ -172,6 +133,10 @@ std::string human_rate(double bytes, double seconds) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f MB/s", seconds > 0 ? bytes / seconds / 1e6 : 0.0);
   return buf;
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+  write_file_atomic(path, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
 
 bool stderr_is_tty() { return ::isatty(2) == 1; }

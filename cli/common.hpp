@@ -1,5 +1,5 @@
 #pragma once
-// Helpers every subcommand shares: store opening from -s locators, human-readable figures, and
+// Helpers every subcommand shares: store and HTTP options, units, human-readable figures, and
 // progress lines on a terminal.
 #include <cstdint>
 #include <memory>
@@ -7,9 +7,11 @@
 #include <vector>
 
 #include "args.hpp"
+#include "chunkbench/error.hpp"
 #include "chunkbench/fetch_stats.hpp"
 #include "chunkbench/fetcher.hpp"
 #include "chunkbench/store.hpp"
+#include "chunkbench/store_factory.hpp"
 
 namespace chunkbench::cli {
 
@@ -20,24 +22,9 @@ void add_http_options(Args& args);
 // Reads them back; options not added to `args` keep their defaults.
 HttpOptions http_options(const Args& args);
 
-// How http(s):// stores are reached; stats are shared by every remote store of the run.
-struct RemoteContext {
-  HttpOptions http;
-  std::shared_ptr<FetchStats> stats = std::make_shared<FetchStats>();
-  std::size_t max_body = 0;  // largest chunk file accepted; 0: no limit
-  // One multi for every remote store and the --source of a run: a store and an image on the same
-  // host share connections and TLS sessions. Made from `http` on first use.
-  std::shared_ptr<BatchFetcher> fetcher() const;
-
- private:
-  mutable std::shared_ptr<BatchFetcher> fetcher_;
-};
-
-// One store per -s (a directory, or an http:// or https:// URL), in order; several are wrapped in
-// a RouterStore (missing -> next store), so local and remote stores mix.
-std::shared_ptr<Store> open_read_stores(const Args& args, const RemoteContext& remote);
-std::shared_ptr<Store> open_read_stores(const Args& args);
-std::shared_ptr<WriteStore> open_write_store(const Args& args);
+// How the -s specs of a command are opened: -u and the HTTP options (options not added to `args`
+// keep their defaults).
+StoreOptions store_options(const Args& args);
 
 // While alive, SIGINT/SIGTERM/SIGHUP remove `path` (a temporary output) and end the process with
 // 128 + signal, so an interrupted command leaves no half-written file behind. Construct it before
@@ -54,12 +41,30 @@ class RemoveOnInterrupt {
   std::unique_ptr<Impl> impl_;
 };
 
+// Runs a core parser on an option's value, prefixing its error with the option's name: core
+// messages name values, the CLI names flags.
+template <typename F>
+auto named_option(const std::string& name, F&& parse) {
+  try {
+    return parse();
+  } catch (const Error& e) {
+    throw Error(e.code(), "--" + name + ": " + e.what());
+  }
+}
+
 unsigned threads_option(const Args& args);
 std::string human_bytes(std::uint64_t n);
 std::string human_rate(double bytes, double seconds);
-// "8M", "64KiB", "1048576" -> bytes; throws a usage error naming `option` otherwise.
-std::uint64_t parse_size_option(const std::string& text, const std::string& option);
-double parse_seconds(const std::string& text, const std::string& option);
+// Option values in the units of chunkbench/units.hpp, `fallback` when the option is absent; errors
+// name the option (--NAME). Sizes above `max` are refused.
+std::uint64_t size_option(const Args& args, const std::string& name, std::uint64_t fallback,
+                          std::uint64_t max = UINT64_MAX);
+double rate_option(const Args& args, const std::string& name, double fallback);
+// `bare`: what a number without a unit means, in seconds (1, or 1e-3 for an option named in ms).
+double duration_option(const Args& args, const std::string& name, double fallback, double bare = 1);
+double fraction_option(const Args& args, const std::string& name, double fallback);
+// Writes `text` to `path` atomically (temporary file, then rename).
+void write_text_file(const std::string& path, const std::string& text);
 bool stderr_is_tty();
 // Overwrites one status line on stderr when it is a terminal; a no-op otherwise.
 void status_line(const std::string& text);

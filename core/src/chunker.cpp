@@ -6,6 +6,7 @@
 
 #include "chunkbench/error.hpp"
 #include "chunkbench/fd.hpp"
+#include "chunkbench/units.hpp"
 
 namespace chunkbench {
 
@@ -67,27 +68,6 @@ inline std::uint32_t rol32(std::uint32_t x, unsigned k) {
   return k == 0 ? x : (x << k) | (x >> (32 - k));
 }
 
-std::uint64_t parse_one_size(std::string_view part, std::string_view whole) {
-  auto bad = [&](const std::string& why) -> Error {
-    return Error(Errc::usage, "chunk size '" + std::string(whole) + "': " + why);
-  };
-  if (part.empty()) throw bad("empty size");
-  std::size_t i = 0;
-  std::uint64_t n = 0;
-  while (i < part.size() && part[i] >= '0' && part[i] <= '9') {
-    if (n > (1ull << 40)) throw bad("'" + std::string(part) + "' is too large");
-    n = n * 10 + static_cast<std::uint64_t>(part[i] - '0');
-    ++i;
-  }
-  if (i == 0) throw bad("'" + std::string(part) + "' is not a number");
-  std::string_view unit = part.substr(i);
-  if (unit.empty()) return n * 1024;  // desync: bare numbers are KiB
-  if (unit == "B" || unit == "b") return n;
-  if (unit == "K" || unit == "k" || unit == "KiB" || unit == "KB") return n << 10;
-  if (unit == "M" || unit == "m" || unit == "MiB" || unit == "MB") return n << 20;
-  if (unit == "G" || unit == "g" || unit == "GiB" || unit == "GB") return n << 30;
-  throw bad("unknown unit '" + std::string(unit) + "' (use B, K, M or G)");
-}
 
 std::string size_str(std::uint64_t v) {
   if (v % (1 << 20) == 0) return std::to_string(v >> 20) + "M";
@@ -103,6 +83,15 @@ std::string ChunkSizes::str() const {
   return size_str(min) + ":" + size_str(avg) + ":" + size_str(max);
 }
 
+namespace {
+
+// desync's rule: a bare number is KiB (16:64:256); units as everywhere else.
+std::uint64_t one_size(std::string_view part, std::string_view whole) {
+  return units::parse_size(part, "chunk size '" + std::string(whole) + "'", 1024);
+}
+
+}  // namespace
+
 ChunkSizes parse_chunk_sizes(std::string_view text) {
   std::vector<std::string_view> parts;
   std::size_t start = 0;
@@ -114,13 +103,13 @@ ChunkSizes parse_chunk_sizes(std::string_view text) {
   }
   ChunkSizes s;
   if (parts.size() == 1) {
-    s.avg = parse_one_size(parts[0], text);
+    s.avg = one_size(parts[0], text);
     s.min = std::max<std::uint64_t>(1, s.avg / 4);
     s.max = s.avg * 4;
   } else if (parts.size() == 3) {
-    s.min = parse_one_size(parts[0], text);
-    s.avg = parse_one_size(parts[1], text);
-    s.max = parse_one_size(parts[2], text);
+    s.min = one_size(parts[0], text);
+    s.avg = one_size(parts[1], text);
+    s.max = one_size(parts[2], text);
   } else {
     throw Error(Errc::usage, "chunk size '" + std::string(text) + "': expected MIN:AVG:MAX (e.g. 16:64:256 in KiB, or 1M:2M:4M)");
   }

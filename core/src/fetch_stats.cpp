@@ -33,18 +33,18 @@ LatencySummary summarise(std::vector<double> v) {
   return s;
 }
 
-nlohmann::json latency_json(const LatencySummary& s) {
-  return {{"p50", s.p50}, {"p90", s.p90}, {"p99", s.p99}, {"max", s.max}};
-}
-
 }  // namespace
 
 FetchStats::FetchStats() : epoch_ns_(steady_ns()) {}
+
+FetchStats::FetchStats(std::function<void(const RequestRecord&)> on_add)
+    : epoch_ns_(steady_ns()), on_add_(std::move(on_add)) {}
 
 double FetchStats::now() const { return static_cast<double>(steady_ns() - epoch_ns_) / 1e9; }
 
 void FetchStats::add(RequestRecord r) {
   std::lock_guard g(mu_);
+  if (on_add_) on_add_(r);
   records_.push_back(std::move(r));
 }
 
@@ -87,22 +87,9 @@ std::string FetchStats::records_json() const {
     if (!r.error.empty()) j["error"] = r.error;
     arr.push_back(std::move(j));
   }
-  nlohmann::json j = {{"version", 1}, {"time_base", "seconds since the FetchStats was created (steady clock)"},
+  nlohmann::json j = {{"schema", "chunkbench.requests/1"}, {"version", 1}, {"time_base", "seconds since the FetchStats was created (steady clock)"},
                       {"records", arr}};
   return j.dump(1);
-}
-
-std::string summary_json(const FetchSummary& s) {
-  nlohmann::json j = {{"requests", s.requests},
-          {"retries", s.retries},
-          {"failed_attempts", s.failed},
-          {"bytes", s.bytes},
-          {"connections_opened", s.connections},
-          {"protocols", s.protocols},
-          {"request_seconds", latency_json(s.request_seconds)},
-          {"ttfb_seconds", latency_json(s.ttfb_seconds)},
-          {"wall_seconds", s.wall_seconds}};
-  return j.dump();
 }
 
 }  // namespace chunkbench

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -58,8 +59,6 @@ bool retryable(CURLcode rc) {
   }
 }
 
-std::string method_of(const HttpRequest& r) { return r.head ? "HEAD" : "GET"; }
-
 std::string describe(const HttpRequest& r) {
   std::string s = method_of(r) + " " + r.url;
   if (r.range_length)
@@ -89,6 +88,11 @@ void multi_set(CURLM* m, CURLMoption opt, T value, const char* what) {
   if (rc != CURLM_OK) throw Error(Errc::network, std::string("curl_multi_setopt ") + what + ": " + curl_multi_strerror(rc));
 }
 
+struct SlistDeleter {
+  void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
+};
+using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
+
 struct Transfer {
   EasyPtr easy;
   std::size_t index = 0;
@@ -96,6 +100,8 @@ struct Transfer {
   unsigned attempt = 0;
   double start = 0;
   std::vector<std::uint8_t> body;
+  SlistPtr request_headers;  // must outlive the transfer: curl keeps the pointer
+  std::vector<std::pair<std::string, std::string>> headers;
   bool too_big = false;
   bool active = false;
   bool stalled = false;
@@ -104,6 +110,40 @@ struct Transfer {
 };
 
 }  // namespace
+
+HttpRequest HttpRequest::get(std::string url, std::size_t max_body) {
+  HttpRequest r;
+  r.url = std::move(url);
+  r.max_body = max_body;
+  return r;
+}
+
+HttpRequest HttpRequest::head_of(std::string url) {
+  HttpRequest r;
+  r.url = std::move(url);
+  r.head = true;
+  return r;
+}
+
+HttpRequest HttpRequest::range(std::string url, std::uint64_t first, std::uint64_t length) {
+  HttpRequest r;
+  r.url = std::move(url);
+  r.range_first = first;
+  r.range_length = length;
+  r.max_body = static_cast<std::size_t>(length);
+  return r;
+}
+
+std::string method_of(const HttpRequest& r) {
+  if (!r.method.empty()) return r.method;
+  return r.head ? "HEAD" : "GET";
+}
+
+const std::string* HttpResponse::header(const std::string& name) const {
+  for (const auto& [k, v] : headers)
+    if (k == name) return &v;
+  return nullptr;
+}
 
 const char* version_name(HttpOptions::Version v) noexcept {
   switch (v) {
@@ -117,7 +157,7 @@ HttpOptions::Version parse_http_version(const std::string& s) {
   if (s == "1.1" || s == "1" || s == "http/1.1") return HttpOptions::Version::http1_1;
   if (s == "2" || s == "h2") return HttpOptions::Version::http2;
   if (s == "any" || s.empty()) return HttpOptions::Version::any;
-  throw Error(Errc::usage, "--http " + s + ": expected 1.1, 2 or any");
+  throw Error(Errc::usage, "HTTP version '" + s + "': expected 1.1, 2 or any");
 }
 
 // Destroyed bottom-up: easy handles, then the multi (closing its pooled connections), and the
@@ -135,8 +175,21 @@ double steady_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-std::size_t on_header(char*, std::size_t size, std::size_t n, void* user) {
-  static_cast<Transfer*>(user)->last_activity = steady_seconds();
+std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  t->last_activity = steady_seconds();
+  std::string_view line(data, size * n);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  // A status line starts a new response (after a redirect or a 100 Continue): keep only the last.
+  if (line.rfind("HTTP/", 0) == 0) {
+    t->headers.clear();
+  } else if (auto colon = line.find(':'); colon != std::string_view::npos && colon > 0) {
+    std::string name(line.substr(0, colon));
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    t->headers.emplace_back(std::move(name), std::string(value));
+  }
   return size * n;
 }
 
@@ -194,230 +247,295 @@ BatchFetcher::~BatchFetcher() {
   impl_->slots.clear();
 }
 
-void BatchFetcher::run(std::size_t count, const std::function<HttpRequest(std::size_t)>& make,
-                       const std::function<void(std::size_t, const HttpRequest&, HttpResponse&&)>& done,
-                       std::size_t window) {
-  Impl& im = *impl_;
-  CURLM* multi = im.multi.get();
-  const HttpOptions& o = options_;
-  const long want_version = o.version == HttpOptions::Version::http1_1 ? CURL_HTTP_VERSION_1_1
-                            : o.version == HttpOptions::Version::http2  ? CURL_HTTP_VERSION_2_0
-                                                                         : 0;
+namespace {
 
-  // Slots are made lazily, up to the window, and kept for the next batch (their settings too).
-  auto new_slot = [&]() -> Transfer& {
-    auto t = std::make_unique<Transfer>();
-    t->easy.reset(curl_easy_init());
-    if (!t->easy) throw Error(Errc::network, "curl_easy_init failed");
-    CURL* e = t->easy.get();
-    easy_set(e, CURLOPT_SHARE, im.share.get(), "SHARE");
-    easy_set(e, CURLOPT_PRIVATE, static_cast<void*>(t.get()), "PRIVATE");
-    easy_set(e, CURLOPT_WRITEFUNCTION, &on_body, "WRITEFUNCTION");
-    easy_set(e, CURLOPT_WRITEDATA, static_cast<void*>(t.get()), "WRITEDATA");
-    easy_set(e, CURLOPT_ERRORBUFFER, t->errbuf, "ERRORBUFFER");
-    easy_set(e, CURLOPT_NOSIGNAL, 1L, "NOSIGNAL");
-    easy_set(e, CURLOPT_PROTOCOLS_STR, "http,https", "PROTOCOLS_STR");
-    easy_set(e, CURLOPT_FOLLOWLOCATION, 1L, "FOLLOWLOCATION");
-    easy_set(e, CURLOPT_MAXREDIRS, 10L, "MAXREDIRS");
-    easy_set(e, CURLOPT_HTTP_VERSION,
-             o.version == HttpOptions::Version::http1_1 ? static_cast<long>(CURL_HTTP_VERSION_1_1)
-                                                        : static_cast<long>(CURL_HTTP_VERSION_2TLS),
-             "HTTP_VERSION");
-    // Without PIPEWAIT every handle added before ALPN finishes opens its own connection.
-    if (o.version != HttpOptions::Version::http1_1) easy_set(e, CURLOPT_PIPEWAIT, 1L, "PIPEWAIT");
-    easy_set(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout * 1000), "CONNECTTIMEOUT_MS");
-    easy_set(e, CURLOPT_HEADERFUNCTION, &on_header, "HEADERFUNCTION");
-    easy_set(e, CURLOPT_HEADERDATA, static_cast<void*>(t.get()), "HEADERDATA");
-    easy_set(e, CURLOPT_BUFFERSIZE, static_cast<long>(o.buffer_size), "BUFFERSIZE");
-    if (!o.ca_file.empty()) easy_set(e, CURLOPT_CAINFO, o.ca_file.c_str(), "CAINFO");
-    im.slots.push_back(std::move(t));
-    return *im.slots.back();
-  };
+// Slots are made lazily, up to the window, and kept for the next batch (their settings too).
+Transfer& new_slot(BatchFetcher::Impl& im, const HttpOptions& o) {
+  auto t = std::make_unique<Transfer>();
+  t->easy.reset(curl_easy_init());
+  if (!t->easy) throw Error(Errc::network, "curl_easy_init failed");
+  CURL* e = t->easy.get();
+  easy_set(e, CURLOPT_SHARE, im.share.get(), "SHARE");
+  easy_set(e, CURLOPT_PRIVATE, static_cast<void*>(t.get()), "PRIVATE");
+  easy_set(e, CURLOPT_WRITEFUNCTION, &on_body, "WRITEFUNCTION");
+  easy_set(e, CURLOPT_WRITEDATA, static_cast<void*>(t.get()), "WRITEDATA");
+  easy_set(e, CURLOPT_ERRORBUFFER, t->errbuf, "ERRORBUFFER");
+  easy_set(e, CURLOPT_NOSIGNAL, 1L, "NOSIGNAL");
+  easy_set(e, CURLOPT_PROTOCOLS_STR, "http,https", "PROTOCOLS_STR");
+  easy_set(e, CURLOPT_FOLLOWLOCATION, 1L, "FOLLOWLOCATION");
+  easy_set(e, CURLOPT_MAXREDIRS, 10L, "MAXREDIRS");
+  easy_set(e, CURLOPT_HTTP_VERSION,
+           o.version == HttpOptions::Version::http1_1 ? static_cast<long>(CURL_HTTP_VERSION_1_1)
+                                                      : static_cast<long>(CURL_HTTP_VERSION_2TLS),
+           "HTTP_VERSION");
+  // Without PIPEWAIT every handle added before ALPN finishes opens its own connection.
+  if (o.version != HttpOptions::Version::http1_1) easy_set(e, CURLOPT_PIPEWAIT, 1L, "PIPEWAIT");
+  easy_set(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout * 1000), "CONNECTTIMEOUT_MS");
+  easy_set(e, CURLOPT_HEADERFUNCTION, &on_header, "HEADERFUNCTION");
+  easy_set(e, CURLOPT_HEADERDATA, static_cast<void*>(t.get()), "HEADERDATA");
+  easy_set(e, CURLOPT_BUFFERSIZE, static_cast<long>(o.buffer_size), "BUFFERSIZE");
+  if (!o.ca_file.empty()) easy_set(e, CURLOPT_CAINFO, o.ca_file.c_str(), "CAINFO");
+  im.slots.push_back(std::move(t));
+  return *im.slots.back();
+}
 
-  std::size_t active = 0;
-  auto start = [&](Transfer& t, std::size_t index, HttpRequest req, unsigned attempt) {
-    CURL* e = t.easy.get();
-    t.index = index;
-    t.req = std::move(req);
-    t.attempt = attempt;
-    t.body.clear();
-    t.too_big = false;
-    t.stalled = false;
-    t.errbuf[0] = 0;
-    t.last_activity = steady_seconds();
-    easy_set(e, CURLOPT_URL, t.req.url.c_str(), "URL");
-    if (t.req.head) easy_set(e, CURLOPT_NOBODY, 1L, "NOBODY");
-    else easy_set(e, CURLOPT_HTTPGET, 1L, "HTTPGET");
-    std::string range;
-    if (t.req.range_length)
-      range = std::to_string(t.req.range_first) + "-" + std::to_string(t.req.range_first + t.req.range_length - 1);
-    easy_set(e, CURLOPT_RANGE, range.empty() ? nullptr : range.c_str(), "RANGE");
-    t.start = stats_ ? stats_->now() : 0;
-    CURLMcode rc = curl_multi_add_handle(multi, e);
-    if (rc != CURLM_OK) throw Error(Errc::network, describe(t.req) + ": curl_multi_add_handle: " + curl_multi_strerror(rc));
-    t.active = true;
-    ++active;
-  };
+// Per-request settings of a reused handle; every one is set each time so nothing of the previous
+// request (a method, a body, headers) leaks into this one.
+void configure_request(Transfer& t) {
+  CURL* e = t.easy.get();
+  const HttpRequest& r = t.req;
+  easy_set(e, CURLOPT_URL, r.url.c_str(), "URL");
+  easy_set(e, CURLOPT_HTTPGET, 1L, "HTTPGET");  // resets NOBODY, POST and upload state
+  if (r.head || r.method == "HEAD") easy_set(e, CURLOPT_NOBODY, 1L, "NOBODY");
+  if (!r.body.empty() || r.method == "PUT" || r.method == "POST") {
+    easy_set(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()), "POSTFIELDSIZE_LARGE");
+    easy_set(e, CURLOPT_POSTFIELDS, r.body.empty() ? "" : reinterpret_cast<const char*>(r.body.data()), "POSTFIELDS");
+  }
+  const bool custom = !r.method.empty() && r.method != "GET" && r.method != "HEAD" && r.method != "POST";
+  easy_set(e, CURLOPT_CUSTOMREQUEST, custom ? r.method.c_str() : nullptr, "CUSTOMREQUEST");
+  t.request_headers.reset();
+  curl_slist* list = nullptr;
+  // No "Expect: 100-continue" round trip before a body: the store's answer comes anyway.
+  if (!r.body.empty()) list = curl_slist_append(list, "Expect:");
+  for (const auto& h : r.headers) {
+    curl_slist* more = curl_slist_append(list, h.c_str());
+    if (!more) {
+      curl_slist_free_all(list);
+      throw Error(Errc::network, describe(r) + ": out of memory for request headers");
+    }
+    list = more;
+  }
+  t.request_headers.reset(list);
+  easy_set(e, CURLOPT_HTTPHEADER, list, "HTTPHEADER");
+  std::string range;
+  if (r.range_length) range = std::to_string(r.range_first) + "-" + std::to_string(r.range_first + r.range_length - 1);
+  easy_set(e, CURLOPT_RANGE, range.empty() ? nullptr : range.c_str(), "RANGE");
+}
 
+using MakeFn = std::function<HttpRequest(std::size_t)>;
+using DoneFn = std::function<void(std::size_t, const HttpRequest&, HttpResponse&&)>;
+
+// One run() of the fetcher: fills the window, drives the multi, retries, detects stalls.
+class Batch {
+ public:
+  Batch(BatchFetcher::Impl& im, const HttpOptions& o, FetchStats* stats, std::size_t count, const MakeFn& make,
+        const DoneFn& done, std::size_t window)
+      : im_(im), o_(o), stats_(stats), count_(count), make_(make), done_(done),
+        limit_(window ? std::min<std::size_t>(window, o.in_flight) : o.in_flight) {}
   // On any exit (done() threw, retries ran out) the handles leave the multi so the next batch
   // starts clean; connections stay in the multi's pool.
-  struct Cleanup {
-    Impl& im;
-    std::size_t& active;
-    ~Cleanup() {
-      for (auto& t : im.slots)
-        if (t->active) {
-          curl_multi_remove_handle(im.multi.get(), t->easy.get());
-          t->active = false;
-        }
-      active = 0;
-    }
-  } cleanup{im, active};
+  ~Batch() {
+    for (auto& t : im_.slots)
+      if (t->active) {
+        curl_multi_remove_handle(im_.multi.get(), t->easy.get());
+        t->active = false;
+      }
+  }
 
+  void run() {
+    for (;;) {
+      fill_window();
+      if (active_ == 0 && retries_.empty() && next_ >= count_) return;
+      int running = 0;
+      CURLMcode mc = curl_multi_perform(im_.multi.get(), &running);
+      if (mc != CURLM_OK) throw Error(Errc::network, std::string("curl_multi_perform: ") + curl_multi_strerror(mc));
+      int left = 0;
+      while (CURLMsg* msg = curl_multi_info_read(im_.multi.get(), &left)) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        void* priv = nullptr;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+        finish(*static_cast<Transfer*>(priv), msg->data.result);
+      }
+      abandon_stalled();
+      wait(running);
+    }
+  }
+
+ private:
   struct Retry {
     std::size_t index;
     HttpRequest req;
     unsigned attempt;
   };
-  std::multimap<double, Retry> retries;  // by the time they may start
-  std::size_t next = 0;
-  auto steady = steady_seconds;
 
-  auto finish = [&](Transfer& t, CURLcode result) {
-    CURL* e = t.easy.get();
-    curl_multi_remove_handle(multi, e);
-    t.active = false;
-    --active;
-    long status = 0, version = 0, connects = 0;
-    curl_off_t ttfb_us = 0, length = -1;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
-    curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
-    curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &ttfb_us);
-    curl_easy_getinfo(e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
-    const bool transport_error = result != CURLE_OK;
-    if (transport_error) status = 0;
+  Transfer* free_slot();
+  void fill_window();
+  void start(Transfer& t, std::size_t index, HttpRequest req, unsigned attempt);
+  void finish(Transfer& t, CURLcode result);
+  void record(const Transfer& t, long status, long version, long connects, curl_off_t ttfb_us, const std::string& why);
+  void abandon_stalled();
+  void wait(int running);
 
-    std::string why;
-    if (t.stalled)
-      why = std::string(curl_easy_strerror(result)) + " (no byte for " + std::to_string(o.stall_timeout) + " s: stalled)";
-    else if (transport_error)
-      why = t.too_big ? "response larger than " + std::to_string(t.req.max_body) + " bytes"
-                      : std::string(curl_easy_strerror(result)) + (t.errbuf[0] ? std::string(" (") + t.errbuf + ")" : "");
-    else if (status >= 500)
-      why = "HTTP status " + std::to_string(status);
+  BatchFetcher::Impl& im_;
+  const HttpOptions& o_;
+  FetchStats* stats_;
+  std::size_t count_;
+  const MakeFn& make_;
+  const DoneFn& done_;
+  std::size_t limit_;
+  std::size_t active_ = 0, next_ = 0;
+  std::multimap<double, Retry> retries_;  // by the time they may start
+};
 
-    if (stats_) {
-      RequestRecord r;
-      r.url = t.req.url;
-      r.method = method_of(t.req);
-      r.range_first = t.req.range_first;
-      r.range_length = t.req.range_length;
-      r.start = t.start;
-      r.end = stats_->now();
-      r.first_byte = ttfb_us > 0 ? t.start + static_cast<double>(ttfb_us) / 1e6 : -1;
-      r.bytes = t.body.size();
-      r.protocol = protocol_name(version);
-      r.connects = connects;
-      r.reused = connects == 0 && version != 0;
-      r.attempt = t.attempt;
-      r.status = status;
-      r.error = why;
-      stats_->add(std::move(r));
-    }
+Transfer* Batch::free_slot() {
+  for (auto& t : im_.slots)
+    if (!t->active) return t.get();
+  if (im_.slots.size() < o_.in_flight && (next_ < count_ || !retries_.empty())) return &new_slot(im_, o_);
+  return nullptr;
+}
 
-    if (t.too_big) throw Error(Errc::invalid_input, describe(t.req) + ": " + why);
-    if (!transport_error && want_version && version != want_version)
-      throw Error(Errc::network, describe(t.req) + ": the server answered over HTTP/" + protocol_name(version) +
-                                     " although HTTP/" + version_name(o.version) + " was required");
-    if (!why.empty()) {
-      if (transport_error && !retryable(result))
-        throw Error(Errc::network, describe(t.req) + ": " + why);
-      if (t.attempt >= o.retries)
-        throw Error(Errc::network, describe(t.req) + ": " + why + " (after " + std::to_string(t.attempt + 1) +
-                                       (t.attempt ? " attempts)" : " attempt)"));
-      double wait = std::min(o.retry_cap, o.retry_base * std::ldexp(1.0, static_cast<int>(t.attempt)));
-      wait *= std::uniform_real_distribution<double>(0.5, 1.0)(im.rng);  // jitter: retries do not arrive in step
-      retries.emplace(steady() + wait, Retry{t.index, t.req, t.attempt + 1});
-      return;
-    }
-    if (t.req.range_length && status == 200)
-      throw Error(Errc::invalid_input, describe(t.req) + ": the server ignored the Range header (status 200)");
-    HttpResponse resp;
-    resp.status = status;
-    resp.body = std::move(t.body);
-    t.body = {};
-    resp.content_length = length > 0 ? static_cast<std::uint64_t>(length) : 0;
-    resp.ttfb = static_cast<double>(ttfb_us) / 1e6;
-    done(t.index, t.req, std::move(resp));
-  };
-
-  for (;;) {
-    // Fill the window: due retries first, then new requests.
-    const std::size_t limit = window ? std::min<std::size_t>(window, o.in_flight) : o.in_flight;
-    while (active < limit) {
-      Transfer* slot = nullptr;
-      for (auto& t : im.slots)
-        if (!t->active) {
-          slot = t.get();
-          break;
-        }
-      if (!slot && im.slots.size() < o.in_flight && (next < count || !retries.empty())) slot = &new_slot();
-      if (!slot) break;
-      if (!retries.empty() && retries.begin()->first <= steady()) {
-        Retry r = std::move(retries.begin()->second);
-        retries.erase(retries.begin());
-        start(*slot, r.index, std::move(r.req), r.attempt);
-      } else if (next < count) {
-        start(*slot, next, make(next), 0);
-        ++next;
-      } else {
-        break;
-      }
-    }
-    if (active == 0 && retries.empty() && next >= count) break;
-
-    int running = 0;
-    CURLMcode mc = curl_multi_perform(multi, &running);
-    if (mc != CURLM_OK) throw Error(Errc::network, std::string("curl_multi_perform: ") + curl_multi_strerror(mc));
-    int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      void* priv = nullptr;
-      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
-      finish(*static_cast<Transfer*>(priv), msg->data.result);
-    }
-    // A stalled transfer is abandoned, a slow but moving one never is (no whole-transfer timeout).
-    // Timed here rather than with CURLOPT_LOW_SPEED_TIME, whose speed is averaged over ~5 s and
-    // so notices a stall seconds late.
-    if (active > 0 && o.stall_timeout > 0) {
-      const double now = steady();
-      for (auto& t : im.slots)
-        if (t->active && now - t->last_activity > o.stall_timeout) {
-          // Not sent yet (waiting for a connection, or connecting, which has its own timeout):
-          // the clock starts when the request has gone out.
-          curl_off_t sent = 0;
-          curl_easy_getinfo(t->easy.get(), CURLINFO_PRETRANSFER_TIME_T, &sent);
-          if (sent == 0) {
-            t->last_activity = now;
-            continue;
-          }
-          t->stalled = true;
-          finish(*t, CURLE_OPERATION_TIMEDOUT);
-        }
-    }
-    if (running > 0) {
-      long timeout = -1;
-      curl_multi_timeout(multi, &timeout);
-      int wait = (timeout < 0 || timeout > kPollCapMs) ? kPollCapMs : static_cast<int>(timeout);
-      if (!retries.empty())
-        wait = std::min(wait, std::max(0, static_cast<int>((retries.begin()->first - steady()) * 1000)));
-      if (wait > 0) curl_multi_poll(multi, nullptr, 0, wait, nullptr);
-    } else if (active == 0 && !retries.empty()) {
-      double wait = retries.begin()->first - steady();
-      if (wait > 0) std::this_thread::sleep_for(std::chrono::duration<double>(std::min(wait, 0.05)));
+// Due retries first, then new requests, up to the window.
+void Batch::fill_window() {
+  while (active_ < limit_) {
+    const bool retry_due = !retries_.empty() && retries_.begin()->first <= steady_seconds();
+    if (!retry_due && next_ >= count_) return;
+    Transfer* slot = free_slot();
+    if (!slot) return;
+    if (retry_due) {
+      Retry r = std::move(retries_.begin()->second);
+      retries_.erase(retries_.begin());
+      start(*slot, r.index, std::move(r.req), r.attempt);
+    } else {
+      start(*slot, next_, make_(next_), 0);
+      ++next_;
     }
   }
+}
+
+void Batch::start(Transfer& t, std::size_t index, HttpRequest req, unsigned attempt) {
+  CURL* e = t.easy.get();
+  t.index = index;
+  t.req = std::move(req);
+  t.attempt = attempt;
+  t.body.clear();
+  t.headers.clear();
+  t.too_big = false;
+  t.stalled = false;
+  t.errbuf[0] = 0;
+  t.last_activity = steady_seconds();
+  configure_request(t);
+  t.start = stats_ ? stats_->now() : 0;
+  CURLMcode rc = curl_multi_add_handle(im_.multi.get(), e);
+  if (rc != CURLM_OK) throw Error(Errc::network, describe(t.req) + ": curl_multi_add_handle: " + curl_multi_strerror(rc));
+  t.active = true;
+  ++active_;
+}
+
+void Batch::record(const Transfer& t, long status, long version, long connects, curl_off_t ttfb_us,
+                   const std::string& why) {
+  if (!stats_) return;
+  RequestRecord r;
+  r.url = t.req.url;
+  r.method = method_of(t.req);
+  r.range_first = t.req.range_first;
+  r.range_length = t.req.range_length;
+  r.start = t.start;
+  r.end = stats_->now();
+  r.first_byte = ttfb_us > 0 ? t.start + static_cast<double>(ttfb_us) / 1e6 : -1;
+  r.bytes = t.body.size();
+  r.protocol = protocol_name(version);
+  r.connects = connects;
+  r.reused = connects == 0 && version != 0;
+  r.attempt = t.attempt;
+  r.status = status;
+  r.error = why;
+  stats_->add(std::move(r));
+}
+
+void Batch::finish(Transfer& t, CURLcode result) {
+  CURL* e = t.easy.get();
+  curl_multi_remove_handle(im_.multi.get(), e);
+  t.active = false;
+  --active_;
+  long status = 0, version = 0, connects = 0;
+  curl_off_t ttfb_us = 0, length = -1;
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
+  curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+  curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &ttfb_us);
+  curl_easy_getinfo(e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+  const bool transport_error = result != CURLE_OK;
+  if (transport_error) status = 0;
+
+  std::string why;
+  if (t.stalled)
+    why = std::string(curl_easy_strerror(result)) + " (no byte for " + std::to_string(o_.stall_timeout) + " s: stalled)";
+  else if (transport_error)
+    why = t.too_big ? "response larger than " + std::to_string(t.req.max_body) + " bytes"
+                    : std::string(curl_easy_strerror(result)) + (t.errbuf[0] ? std::string(" (") + t.errbuf + ")" : "");
+  else if (status >= 500)
+    why = "HTTP status " + std::to_string(status);
+  record(t, status, version, connects, ttfb_us, why);
+
+  if (t.too_big) throw Error(Errc::invalid_input, describe(t.req) + ": " + why);
+  const long want_version = o_.version == HttpOptions::Version::http1_1 ? CURL_HTTP_VERSION_1_1
+                            : o_.version == HttpOptions::Version::http2  ? CURL_HTTP_VERSION_2_0
+                                                                          : 0;
+  if (!transport_error && want_version && version != want_version)
+    throw Error(Errc::network, describe(t.req) + ": the server answered over HTTP/" + protocol_name(version) +
+                                   " although HTTP/" + version_name(o_.version) + " was required");
+  if (!why.empty()) {
+    if (transport_error && !retryable(result)) throw Error(Errc::network, describe(t.req) + ": " + why);
+    if (t.attempt >= o_.retries)
+      throw Error(Errc::network, describe(t.req) + ": " + why + " (after " + std::to_string(t.attempt + 1) +
+                                     (t.attempt ? " attempts)" : " attempt)"));
+    double wait = std::min(o_.retry_cap, o_.retry_base * std::ldexp(1.0, static_cast<int>(t.attempt)));
+    wait *= std::uniform_real_distribution<double>(0.5, 1.0)(im_.rng);  // jitter: retries do not arrive in step
+    retries_.emplace(steady_seconds() + wait, Retry{t.index, t.req, t.attempt + 1});
+    return;
+  }
+  if (t.req.range_length && status == 200)
+    throw Error(Errc::invalid_input, describe(t.req) + ": the server ignored the Range header (status 200)");
+  HttpResponse resp;
+  resp.status = status;
+  resp.body = std::move(t.body);
+  t.body = {};
+  resp.headers = std::move(t.headers);
+  t.headers = {};
+  resp.content_length = length > 0 ? static_cast<std::uint64_t>(length) : 0;
+  resp.ttfb = static_cast<double>(ttfb_us) / 1e6;
+  done_(t.index, t.req, std::move(resp));
+}
+
+// A stalled transfer is abandoned, a slow but moving one never is (no whole-transfer timeout).
+// Timed here rather than with CURLOPT_LOW_SPEED_TIME, whose speed is averaged over ~5 s and so
+// notices a stall seconds late.
+void Batch::abandon_stalled() {
+  if (active_ == 0 || o_.stall_timeout <= 0) return;
+  const double now = steady_seconds();
+  for (auto& t : im_.slots) {
+    if (!t->active || now - t->last_activity <= o_.stall_timeout) continue;
+    // Not sent yet (waiting for a connection, or connecting, which has its own timeout): the
+    // clock starts when the request has gone out.
+    curl_off_t sent = 0;
+    curl_easy_getinfo(t->easy.get(), CURLINFO_PRETRANSFER_TIME_T, &sent);
+    if (sent == 0) {
+      t->last_activity = now;
+      continue;
+    }
+    t->stalled = true;
+    finish(*t, CURLE_OPERATION_TIMEDOUT);
+  }
+}
+
+void Batch::wait(int running) {
+  if (running > 0) {
+    long timeout = -1;
+    curl_multi_timeout(im_.multi.get(), &timeout);
+    int wait = (timeout < 0 || timeout > kPollCapMs) ? kPollCapMs : static_cast<int>(timeout);
+    if (!retries_.empty())
+      wait = std::min(wait, std::max(0, static_cast<int>((retries_.begin()->first - steady_seconds()) * 1000)));
+    if (wait > 0) curl_multi_poll(im_.multi.get(), nullptr, 0, wait, nullptr);
+  } else if (active_ == 0 && !retries_.empty()) {
+    double wait = retries_.begin()->first - steady_seconds();
+    if (wait > 0) std::this_thread::sleep_for(std::chrono::duration<double>(std::min(wait, 0.05)));
+  }
+}
+
+}  // namespace
+
+void BatchFetcher::run(std::size_t count, const MakeFn& make, const DoneFn& done, std::size_t window) {
+  Batch(*impl_, options_, stats_.get(), count, make, done, window).run();
 }
 
 HttpResponse BatchFetcher::one(const HttpRequest& request) {

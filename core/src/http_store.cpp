@@ -12,7 +12,7 @@ HttpStore::HttpStore(std::string base_url, bool compressed, HttpOptions options,
                 max_body) {}
 
 HttpStore::HttpStore(std::string base_url, bool compressed, std::shared_ptr<BatchFetcher> fetcher, std::size_t max_body)
-    : base_(std::move(base_url)), compressed_(compressed), max_body_(max_body), fetcher_(std::move(fetcher)) {
+    : base_(std::move(base_url)), layout_{compressed}, max_body_(max_body), fetcher_(std::move(fetcher)) {
   if (!fetcher_) throw Error(Errc::usage, "store " + base_ + ": no fetcher");
   if (!is_http_url(base_)) throw Error(Errc::usage, "store " + base_ + ": not an http:// or https:// URL");
   // desync's rule: the store URL is a directory, chunk paths resolve below it.
@@ -21,34 +21,42 @@ HttpStore::HttpStore(std::string base_url, bool compressed, std::shared_ptr<Batc
     throw Error(Errc::usage, "store " + base_ + ": HTTP/2 was required but h2 without TLS (h2c) is not supported");
 }
 
-std::string HttpStore::url_of(const ChunkId& id) const {
-  std::string hex = id.hex();
-  return base_ + hex.substr(0, 4) + "/" + hex + (compressed_ ? ".cacnk" : "");
-}
+std::string HttpStore::url_of(const ChunkId& id) const { return base_ + layout_.path(id); }
 
 bool HttpStore::has(const ChunkId& id) {
-  HttpRequest req{url_of(id), true, 0, 0, 0};
+  HttpRequest req = HttpRequest::head_of(url_of(id));
   HttpResponse r = fetcher_->one(req);
   if (r.status == 404) return false;
   if (r.status / 100 == 2) return true;
   throw Error(Errc::network, "HEAD " + req.url + ": HTTP status " + std::to_string(r.status));
 }
 
+std::vector<bool> HttpStore::has_batch(std::span<const ChunkId> ids) {
+  std::vector<bool> out(ids.size(), false);
+  fetcher_->run(
+      ids.size(), [&](std::size_t i) { return HttpRequest::head_of(url_of(ids[i])); },
+      [&](std::size_t i, const HttpRequest& req, HttpResponse&& r) {
+        if (r.status / 100 == 2) out[i] = true;
+        else if (r.status != 404) throw Error(Errc::network, "HEAD " + req.url + ": HTTP status " + std::to_string(r.status));
+      });
+  return out;
+}
+
 std::optional<ChunkData> HttpStore::get(const ChunkId& id) {
-  HttpRequest req{url_of(id), false, 0, 0, max_body_};
+  HttpRequest req = HttpRequest::get(url_of(id), max_body_);
   HttpResponse r = fetcher_->one(req);
   if (r.status == 404) return std::nullopt;
   if (r.status != 200) throw Error(Errc::network, "GET " + req.url + ": HTTP status " + std::to_string(r.status));
-  return ChunkData{std::move(r.body), compressed_};
+  return ChunkData{std::move(r.body), layout_.compressed};
 }
 
 void HttpStore::fetch(std::span<const ChunkId> ids, ChunkSink& sink) {
   fetcher_->run(
-      ids.size(), [&](std::size_t i) { return HttpRequest{url_of(ids[i]), false, 0, 0, max_body_}; },
+      ids.size(), [&](std::size_t i) { return HttpRequest::get(url_of(ids[i]), max_body_); },
       [&](std::size_t i, const HttpRequest& req, HttpResponse&& r) {
         if (r.status == 404) return sink.missing(i);
         if (r.status != 200) throw Error(Errc::network, "GET " + req.url + ": HTTP status " + std::to_string(r.status));
-        sink.chunk(i, ChunkData{std::move(r.body), compressed_}, req.url);
+        sink.chunk(i, ChunkData{std::move(r.body), layout_.compressed}, req.url);
       });
 }
 

@@ -12,6 +12,7 @@ IndexInfo index_info(const Index& index, const std::vector<Seed>& seeds, Store* 
   for (const auto& s : seeds)
     for (const auto& e : s.table.entries) seed_ids.insert(e.id);
   std::unordered_set<ChunkId, ChunkIdHash> seen;
+  std::vector<std::size_t> first;  // position of each distinct chunk
   for (std::size_t i = 0; i < index.size(); ++i) {
     std::uint64_t len = index.length(i);
     if (i == 0 || len < info.size_min) info.size_min = len;
@@ -20,22 +21,21 @@ IndexInfo index_info(const Index& index, const std::vector<Seed>& seeds, Store* 
     std::uint64_t bucket = 1;
     while (bucket < len) bucket <<= 1;
     ++info.histogram[bucket];
-    if (!seen.insert(index.id(i)).second) continue;
+    if (seen.insert(index.id(i)).second) first.push_back(i);
+  }
+  // One batch: a remote store answers with concurrent HEADs instead of one round trip per chunk.
+  std::vector<ChunkId> ids;
+  ids.reserve(first.size());
+  for (std::size_t i : first) ids.push_back(index.id(i));
+  const std::vector<bool> in_store = store ? store->has_batch(ids) : std::vector<bool>(ids.size(), false);
+  for (std::size_t k = 0; k < first.size(); ++k) {
+    const std::uint64_t len = index.length(first[k]);
     ++info.unique;
     info.bytes_unique += len;
-    bool covered = false;
-    if (!seeds.empty() && seed_ids.count(index.id(i))) {
-      ++info.in_seeds;
-      info.bytes_in_seeds += len;
-      covered = true;
-    }
-    if (store && store->has(index.id(i))) {
-      ++info.in_store;
-      info.bytes_in_store += len;
-    } else if (!covered && (store || !seeds.empty())) {
-      ++info.missing;
-      info.bytes_missing += len;
-    }
+    const bool in_seed = seed_ids.count(ids[k]) > 0;
+    if (in_seed) ++info.in_seeds, info.bytes_in_seeds += len;
+    if (in_store[k]) ++info.in_store, info.bytes_in_store += len;
+    else if (!in_seed && (store || !seeds.empty())) ++info.missing, info.bytes_missing += len;
   }
   info.size_mean = info.chunks ? static_cast<double>(info.bytes) / static_cast<double>(info.chunks) : 0;
   return info;

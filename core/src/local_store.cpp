@@ -17,9 +17,6 @@ namespace chunkbench {
 
 namespace {
 
-constexpr const char* kExt = ".cacnk";
-constexpr const char* kTempPrefix = ".tmp-cacnk";
-
 void mkdir_p(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0755) == 0 || errno == EEXIST) return;
   if (errno == ENOENT) {
@@ -37,23 +34,14 @@ struct DirCloser {
 };
 using DirPtr = std::unique_ptr<DIR, DirCloser>;
 
-bool is_hex(const std::string& s) {
-  for (char c : s)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
-}
-
 }  // namespace
 
-LocalStore::LocalStore(std::string dir, bool compressed) : dir_(std::move(dir)), compressed_(compressed) {
+LocalStore::LocalStore(std::string dir, bool compressed) : dir_(std::move(dir)), layout_{compressed} {
   while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
   if (dir_.empty()) throw Error(Errc::usage, "empty store path");
 }
 
-std::string LocalStore::path_of(const ChunkId& id) const {
-  std::string hex = id.hex();
-  return dir_ + "/" + hex.substr(0, 4) + "/" + hex + (compressed_ ? kExt : "");
-}
+std::string LocalStore::path_of(const ChunkId& id) const { return dir_ + "/" + layout_.path(id); }
 
 bool LocalStore::has(const ChunkId& id) {
   struct stat st {};
@@ -80,7 +68,7 @@ std::optional<ChunkData> LocalStore::get(const ChunkId& id) {
   }
   Fd guard(fd);
   ChunkData d;
-  d.compressed = compressed_;
+  d.compressed = layout_.compressed;
   d.bytes.resize(file_size(fd, p));
   d.bytes.resize(pread_full(fd, d.bytes, 0, p));
   return d;
@@ -91,15 +79,15 @@ void LocalStore::put(const ChunkId& id, const ChunkData& data) {
   std::string dir = p.substr(0, p.rfind('/'));
   std::vector<std::uint8_t> converted;
   std::span<const std::uint8_t> bytes = data.bytes;
-  if (data.compressed != compressed_) {
+  if (data.compressed != layout_.compressed) {
     ChunkCodec codec;
-    if (compressed_) codec.compress(data.bytes, converted);
+    if (layout_.compressed) codec.compress(data.bytes, converted);
     else codec.decompress_any(data.bytes, 128u << 20, converted, p);
     bytes = converted;
   }
   // Temp file in the prefix directory, then rename: two writers of one chunk both rename a
   // complete file over the same name, and readers never see a partial one.
-  std::string tmp = dir + "/" + kTempPrefix + random_token();
+  std::string tmp = dir + "/" + std::string(ChunkLayout::kTempPrefix) + random_token();
   try {
     write_file_via(tmp, p, bytes);
   } catch (const Error& e) {
@@ -113,35 +101,45 @@ void LocalStore::for_each(const std::function<void(const ChunkId&, const std::st
                           const std::function<void(const std::string&)>& on_temp) const {
   DirPtr top(::opendir(dir_.c_str()));
   if (!top) throw_errno("open store directory " + dir_);
-  const std::string ext = compressed_ ? kExt : "";
   while (dirent* e = ::readdir(top.get())) {
-    std::string prefix = e->d_name;
-    if (prefix.size() != 4 || !is_hex(prefix)) continue;
-    std::string sub = dir_ + "/" + prefix;
+    const std::string prefix = e->d_name;
+    if (!ChunkLayout::is_prefix(prefix)) continue;
+    const std::string sub = dir_ + "/" + prefix;
     DirPtr d(::opendir(sub.c_str()));
     if (!d) {
       if (errno == ENOTDIR) continue;
       throw_errno("open store directory " + sub);
     }
     while (dirent* f = ::readdir(d.get())) {
-      std::string name = f->d_name;
-      std::string path = sub + "/" + name;
-      if (name.rfind(kTempPrefix, 0) == 0) {
+      const std::string name = f->d_name;
+      const std::string path = sub + "/" + name;
+      if (name.rfind(ChunkLayout::kTempPrefix, 0) == 0) {
         if (on_temp) on_temp(path);
         continue;
       }
-      if (name.size() != 64 + ext.size() || name.compare(64, std::string::npos, ext) != 0) continue;
-      std::string hex = name.substr(0, 64);
-      if (!is_hex(hex) || hex.compare(0, 4, prefix) != 0) continue;
+      auto id = layout_.parse(prefix, name);
+      if (!id) continue;
       struct stat st {};
       if (::stat(path.c_str(), &st) != 0) {
         if (errno == ENOENT) continue;  // removed concurrently
         throw_errno("stat " + path);
       }
-      if (!S_ISREG(st.st_mode)) continue;
-      fn(ChunkId::from_hex(hex, path), path, static_cast<std::uint64_t>(st.st_size));
+      if (S_ISREG(st.st_mode)) fn(*id, path, static_cast<std::uint64_t>(st.st_size));
     }
   }
+}
+
+void LocalStore::list(const std::function<void(const StoredChunk&)>& fn) {
+  for_each([&](const ChunkId& id, const std::string& path, std::uint64_t size) {
+    struct stat st {};
+    const std::int64_t mtime = ::stat(path.c_str(), &st) == 0 ? static_cast<std::int64_t>(st.st_mtime) : 0;
+    fn(StoredChunk{id, size, mtime});
+  });
+}
+
+void LocalStore::remove(const ChunkId& id) {
+  const std::string p = path_of(id);
+  if (::unlink(p.c_str()) != 0 && errno != ENOENT) throw_errno("remove " + p);
 }
 
 PruneStats LocalStore::prune(const std::unordered_set<ChunkId, ChunkIdHash>& keep, bool dry_run) {

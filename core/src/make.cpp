@@ -9,10 +9,9 @@
 #include <thread>
 #include <unordered_set>
 
-#include "chunkbench/codec.hpp"
+#include "chunkbench/chunk_pool.hpp"
 #include "chunkbench/error.hpp"
 #include "chunkbench/fd.hpp"
-#include "chunkbench/work_pool.hpp"
 
 namespace chunkbench {
 
@@ -21,17 +20,6 @@ unsigned default_threads() {
   return n ? n : 1;
 }
 
-namespace {
-
-struct Worker {
-  explicit Worker(DigestKind d, int level) : hasher(d), codec(level) {}
-  Hasher hasher;
-  ChunkCodec codec;
-  std::vector<std::uint8_t> frame;
-};
-
-}  // namespace
-
 Index make_index(const std::string& image, WriteStore* store, const MakeOptions& opt, MakeStats* stats_out) {
   auto t0 = std::chrono::steady_clock::now();
   Fd fd = open_file(image, O_RDONLY);
@@ -39,9 +27,6 @@ Index make_index(const std::string& image, WriteStore* store, const MakeOptions&
   ChunkReader reader(fd.get(), image, opt.sizes);
 
   const unsigned threads = opt.threads ? opt.threads : default_threads();
-  std::vector<Worker> workers;
-  workers.reserve(threads);
-  for (unsigned i = 0; i < threads; ++i) workers.emplace_back(opt.digest, opt.zstd_level);
 
   // deque: workers fill their entry through a stable pointer while the reader appends.
   std::deque<IndexEntry> entries;
@@ -53,7 +38,7 @@ Index make_index(const std::string& image, WriteStore* store, const MakeOptions&
   std::vector<std::vector<std::uint8_t>> free_bufs;
 
   {
-    WorkPool pool(threads, threads * 2);
+    ChunkPool pool(threads, threads * 2, opt.digest, opt.zstd_level);
     std::uint64_t offset = 0, last_progress = 0;
     std::span<const std::uint8_t> chunk;
     while (reader.next(offset, chunk)) {
@@ -67,8 +52,7 @@ Index make_index(const std::string& image, WriteStore* store, const MakeOptions&
       }
       buf.assign(chunk.begin(), chunk.end());
       IndexEntry* entry = &entries.emplace_back(IndexEntry{offset + chunk.size(), {}});
-      pool.submit([&, entry, offset, buf = std::move(buf)](unsigned w) mutable {
-        Worker& wk = workers[w];
+      pool.submit([&, entry, offset, buf = std::move(buf)](ChunkWorker& wk) mutable {
         entry->id = wk.hasher.digest(buf);
         bool first;
         {
@@ -84,8 +68,8 @@ Index make_index(const std::string& image, WriteStore* store, const MakeOptions&
             } else {
               ChunkData data;
               if (store->wants_compressed()) {
-                wk.codec.compress(buf, wk.frame);
-                data.bytes.swap(wk.frame);
+                wk.codec.compress(buf, wk.buf);
+                data.bytes.swap(wk.buf);
                 data.compressed = true;
               } else {
                 data.bytes = buf;
@@ -98,7 +82,7 @@ Index make_index(const std::string& image, WriteStore* store, const MakeOptions&
               }
               ++stored;
               bytes_stored += data.bytes.size();
-              if (data.compressed) wk.frame.swap(data.bytes);
+              if (data.compressed) wk.buf.swap(data.bytes);
             }
           }
         }

@@ -35,7 +35,7 @@ PlanOptions::Remote parse_remote(const std::string& s) {
   if (s == "store") return PlanOptions::Remote::store;
   if (s == "range") return PlanOptions::Remote::range;
   if (s == "auto") return PlanOptions::Remote::automatic;
-  throw Error(Errc::usage, "--source-mode " + s + ": expected auto, store or range");
+  throw Error(Errc::usage, "source mode '" + s + "': expected auto, store or range");
 }
 
 Plan Plan::build(const Index& target, const std::vector<Seed>& seeds) {

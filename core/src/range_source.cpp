@@ -24,10 +24,10 @@ HttpRangeSource::HttpRangeSource(std::string image_url, HttpOptions options, std
 
 HttpRangeSource::HttpRangeSource(std::string image_url, std::shared_ptr<BatchFetcher> fetcher)
     : url_(std::move(image_url)), fetcher_(std::move(fetcher)) {
-  if (!fetcher_) throw Error(Errc::usage, "--source " + url_ + ": no fetcher");
-  if (!is_http_url(url_)) throw Error(Errc::usage, "--source " + url_ + ": not an http:// or https:// URL");
+  if (!fetcher_) throw Error(Errc::usage, "image " + url_ + ": no fetcher");
+  if (!is_http_url(url_)) throw Error(Errc::usage, "image " + url_ + ": not an http:// or https:// URL");
   if (fetcher_->options().version == HttpOptions::Version::http2 && url_.rfind("http://", 0) == 0)
-    throw Error(Errc::usage, "--source " + url_ + ": HTTP/2 was required but h2 without TLS (h2c) is not supported");
+    throw Error(Errc::usage, "image " + url_ + ": HTTP/2 was required but h2 without TLS (h2c) is not supported");
 }
 
 void HttpRangeSource::fetch(
@@ -41,7 +41,7 @@ void HttpRangeSource::fetch(
       spans.size(),
       [&](std::size_t i) {
         // A server may answer a little more than asked only by mistake; allow nothing more.
-        return HttpRequest{url_, false, spans[i].first, spans[i].length, static_cast<std::size_t>(spans[i].length)};
+        return HttpRequest::range(url_, spans[i].first, spans[i].length);
       },
       [&](std::size_t i, const HttpRequest&, HttpResponse&& r) {
         const std::string where = span_name(url_, spans[i]);
@@ -62,7 +62,7 @@ CostModel calibrate_cost(CostModel base, HttpStore& store, HttpRangeSource* imag
       stored += static_cast<double>(r.content_length);
     }
   };
-  auto head = [&](std::size_t i) { return HttpRequest{store.url_of(target.id(positions[i])), true, 0, 0, 0}; };
+  auto head = [&](std::size_t i) { return HttpRequest::head_of(store.url_of(target.id(positions[i]))); };
   // The first request pays for TCP and TLS; only the later ones time a round trip.
   if (!positions.empty()) seen(0, store.fetcher().one(head(0)), false);
   if (positions.size() > 1)
@@ -71,7 +71,7 @@ CostModel calibrate_cost(CostModel base, HttpStore& store, HttpRangeSource* imag
   if (image) {
     // Twice: the second HEAD rides the connection the first one opened.
     for (int k = 0; k < 2; ++k) {
-      HttpResponse r = image->fetcher().one(HttpRequest{image->name(), true, 0, 0, 0});
+      HttpResponse r = image->fetcher().one(HttpRequest::head_of(image->name()));
       if (r.status / 100 != 2)
         throw Error(Errc::network, "HEAD " + image->name() + ": HTTP status " + std::to_string(r.status));
       if (k == 1 && r.ttfb > 0) best_ttfb = std::min(best_ttfb, r.ttfb);

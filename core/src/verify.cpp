@@ -1,56 +1,47 @@
 #include "chunkbench/verify.hpp"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <mutex>
 
-#include "chunkbench/codec.hpp"
+#include "chunkbench/chunk_pool.hpp"
 #include "chunkbench/error.hpp"
-#include "chunkbench/fd.hpp"
 #include "chunkbench/make.hpp"
-#include "chunkbench/work_pool.hpp"
 
 namespace chunkbench {
 
-VerifyResult verify_store(LocalStore& store, DigestKind digest, unsigned threads, bool repair) {
+VerifyResult verify_store(ListStore& store, DigestKind digest, unsigned threads, bool repair) {
   auto t0 = std::chrono::steady_clock::now();
+  auto* removable = dynamic_cast<PruneStore*>(&store);
+  if (repair && !removable) throw Error(Errc::usage, "store " + store.name() + " cannot remove chunks, so it cannot be repaired");
   if (!threads) threads = default_threads();
-  struct Worker {
-    explicit Worker(DigestKind d) : hasher(d) {}
-    Hasher hasher;
-    ChunkCodec codec;
-    std::vector<std::uint8_t> buf;
-  };
-  std::vector<Worker> workers;
-  for (unsigned i = 0; i < threads; ++i) workers.emplace_back(digest);
   VerifyResult r;
   std::mutex mu;
   {
-    WorkPool pool(threads, threads * 4);
-    store.for_each([&](const ChunkId& id, const std::string& path, std::uint64_t size) {
-      pool.submit([&, id, path, size](unsigned w) {
-        Worker& wk = workers[w];
+    ChunkPool pool(threads, threads * 4, digest);
+    store.list([&](const StoredChunk& c) {
+      pool.submit([&, c](ChunkWorker& wk) {
+        const std::string where = store.locate(c.id);
         std::string reason;
         try {
-          std::vector<std::uint8_t> raw = read_whole_file(path);
-          std::span<const std::uint8_t> data = raw;
-          if (store.compressed()) {
-            wk.codec.decompress_any(raw, 128u << 20, wk.buf, path);
-            data = wk.buf;
+          auto data = store.get(c.id);
+          if (!data) return;  // removed since it was listed
+          std::span<const std::uint8_t> plain = data->bytes;
+          if (data->compressed) {
+            wk.codec.decompress_any(data->bytes, 128u << 20, wk.buf, where);
+            plain = wk.buf;
           }
-          verify_chunk(wk.hasher, id, data, path);
+          verify_chunk(wk.hasher, c.id, plain, where);
         } catch (const Error& e) {
           if (e.code() != Errc::corrupt) throw;
           reason = e.what();
         }
         std::lock_guard g(mu);
         ++r.checked;
-        r.bytes += size;
+        r.bytes += c.size;
         if (reason.empty()) return;
-        r.bad.push_back({path, reason});
+        r.bad.push_back({where, reason});
         if (repair) {
-          if (::unlink(path.c_str()) != 0) throw_errno("remove " + path);
+          removable->remove(c.id);
           ++r.removed;
         }
       });

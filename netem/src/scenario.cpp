@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "chunkbench/error.hpp"
+#include "chunkbench/units.hpp"
 
 namespace chunkbench::netem {
 namespace {
@@ -30,20 +31,15 @@ std::string lower(std::string s) {
   return s;
 }
 
-// Splits "12.5ms" into 12.5 and "ms"; rejects anything that is not number + unit.
-std::pair<double, std::string> number_and_unit(const std::string& text, const std::string& field) {
-  std::string t = text;
-  t.erase(std::remove_if(t.begin(), t.end(), [](unsigned char c) { return std::isspace(c); }), t.end());
-  if (t.empty()) bad(field, "is empty");
-  std::size_t i = 0;
-  if (t[0] == '-' || t[0] == '+') ++i;
-  while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
-  std::string num = t.substr(0, i), unit = lower(t.substr(i));
-  if (num.empty() || num == "-" || num == "+") bad(field, "'" + text + "' is not a number with a unit");
-  char* end = nullptr;
-  double v = std::strtod(num.c_str(), &end);
-  if (*end != 0 || !std::isfinite(v)) bad(field, "'" + text + "' is not a number");
-  return {v, unit};
+// The shared unit parsers (chunkbench/units.hpp) throw usage errors; in a scenario the value comes
+// from a file or its overrides, so it is invalid input, with the same message.
+template <typename F>
+auto field_value(F&& parse) {
+  try {
+    return parse();
+  } catch (const Error& e) {
+    throw Error(Errc::invalid_input, e.what());
+  }
 }
 
 std::string trim_number(double v) {
@@ -100,12 +96,13 @@ void parse_queue(const nlohmann::json& v, const std::string& field, Direction& d
       d.queue_packets = p.get<std::uint64_t>();
     }
   } else if (v.is_string()) {
-    std::string s = lower(v.get<std::string>());
-    if (!s.empty() && s.back() == 'p') {
-      auto [n, unit] = number_and_unit(s.substr(0, s.size() - 1), field);
-      if (!unit.empty() || n != std::floor(n)) bad(field, "'" + v.get<std::string>() + "' is not a packet count like \"1000p\"");
-      if (n < 0) bad(field, "must not be negative");
-      d.queue_packets = static_cast<std::uint64_t>(n);
+    const std::string s = v.get<std::string>();
+    if (!s.empty() && (s.back() == 'p' || s.back() == 'P')) {
+      // A packet count is a plain number: the size parser with "bytes" read as packets.
+      const std::string n = s.substr(0, s.size() - 1);
+      if (n.find_first_not_of("0123456789 ") != std::string::npos)
+        bad(field, "'" + v.get<std::string>() + "' is not a packet count like \"1000p\"");
+      d.queue_packets = field_value([&] { return units::parse_size(n, field); });
     } else {
       d.queue_bytes = parse_bytes(s, field);
     }
@@ -210,58 +207,28 @@ std::string describe_direction(const Direction& d) {
 }  // namespace
 
 std::int64_t parse_duration_ns(const std::string& text, const std::string& field) {
-  auto [v, unit] = number_and_unit(text, field);
-  double mult;
-  if (unit == "ns") mult = 1;
-  else if (unit == "us" || unit == "µs") mult = 1e3;
-  else if (unit == "ms") mult = 1e6;
-  else if (unit == "s") mult = 1e9;
-  else if (unit.empty()) bad(field, "'" + text + "' needs a unit (ns, us, ms, s)");
-  else bad(field, "'" + text + "' has unknown unit '" + unit + "' (ns, us, ms, s)");
-  if (v < 0) bad(field, "must not be negative, got " + text);
-  double ns = v * mult;
-  if (ns > 1e12) bad(field, "'" + text + "' is absurdly long");
-  return static_cast<std::int64_t>(std::llround(ns));
+  const double seconds = field_value([&] { return units::parse_duration(text, field, 0); });
+  if (seconds > 1e3) bad(field, "'" + text + "' is absurdly long");
+  return static_cast<std::int64_t>(std::llround(seconds * 1e9));
 }
 
 std::uint64_t parse_rate_bps(const std::string& text, const std::string& field) {
-  auto [v, unit] = number_and_unit(text, field);
-  double mult;
-  if (unit == "bit") mult = 1;
-  else if (unit == "kbit") mult = 1e3;
-  else if (unit == "mbit") mult = 1e6;
-  else if (unit == "gbit") mult = 1e9;
-  else if (unit.empty()) bad(field, "'" + text + "' needs a unit (bit, kbit, mbit, gbit)");
-  else bad(field, "'" + text + "' has unknown unit '" + unit + "' (bit, kbit, mbit, gbit; tc's 'bps' means bytes, so it is not accepted)");
-  if (v < 0) bad(field, "must not be negative, got " + text);
-  if (v == 0) bad(field, "must be > 0 (omit it, or write \"unlimited\", for no rate limit)");
-  double bps = v * mult;
+  const double bps = field_value([&] { return units::parse_rate(text, field, 0); }) * 8;
+  if (bps == 0) bad(field, "must be > 0 (omit it, or write \"unlimited\", for no rate limit)");
   if (bps < static_cast<double>(kMinRate)) bad(field, "'" + text + "' is below 10kbit");
   if (bps > static_cast<double>(kMaxRate)) bad(field, "'" + text + "' is above 100gbit");
   return static_cast<std::uint64_t>(std::llround(bps));
 }
 
 double parse_fraction(const std::string& text, const std::string& field) {
-  auto [v, unit] = number_and_unit(text, field);
-  if (unit == "%") v /= 100;
-  else if (!unit.empty()) bad(field, "'" + text + "' is neither a percentage (\"0.1%\") nor a fraction (\"0.001\")");
-  if (!(v >= 0 && v < 1)) bad(field, "must be in [0%, 100%), got " + text);
+  if (text.find('-') != std::string::npos) bad(field, "must be in [0%, 100%), got " + text);
+  const double v = field_value([&] { return units::parse_fraction(text, field); });
+  if (!(v < 1)) bad(field, "must be in [0%, 100%), got " + text);
   return v;
 }
 
 std::uint64_t parse_bytes(const std::string& text, const std::string& field) {
-  auto [v, unit] = number_and_unit(text, field);
-  double mult;
-  if (unit.empty() || unit == "b") mult = 1;
-  else if (unit == "kb" || unit == "k") mult = 1e3;
-  else if (unit == "kib") mult = 1024;
-  else if (unit == "mb" || unit == "m") mult = 1e6;
-  else if (unit == "mib") mult = 1024.0 * 1024;
-  else if (unit == "gb" || unit == "g") mult = 1e9;
-  else if (unit == "gib") mult = 1024.0 * 1024 * 1024;
-  else bad(field, "'" + text + "' has unknown unit '" + unit + "' (B, KB, KiB, MB, MiB, GB, GiB)");
-  if (v < 0) bad(field, "must not be negative, got " + text);
-  return static_cast<std::uint64_t>(std::llround(v * mult));
+  return field_value([&] { return units::parse_size(text, field); });
 }
 
 std::string format_duration(std::int64_t ns) {

@@ -3,6 +3,7 @@
 // that `extract --json` can summarise them and the benchmark/report code can read them raw.
 // Thread-safe: several fetchers may record into one FetchStats.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -44,22 +45,22 @@ struct FetchSummary {
 class FetchStats {
  public:
   FetchStats();
+  // `on_add` sees every record as it is added (under the lock: keep it short).
+  explicit FetchStats(std::function<void(const RequestRecord&)> on_add);
   // Seconds since this object was created (steady clock), the time base of every record.
   double now() const;
   void add(RequestRecord r);
   std::vector<RequestRecord> records() const;
   FetchSummary summary() const;
-  // JSON text {"version": 1, "records": [...]}, one object per attempt (text, so that this header
+  // JSON text {"schema": "chunkbench.requests/1", "records": [...]}, one object per attempt (text, so that this header
   // does not impose a JSON library on its users).
   std::string records_json() const;
 
  private:
   std::int64_t epoch_ns_;
+  std::function<void(const RequestRecord&)> on_add_;
   mutable std::mutex mu_;
   std::vector<RequestRecord> records_;
 };
-
-// JSON text of the summary, as `extract --json` prints it under "network".
-std::string summary_json(const FetchSummary& s);
 
 }  // namespace chunkbench

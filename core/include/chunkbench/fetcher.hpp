@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "chunkbench/fetch_stats.hpp"
@@ -40,6 +41,16 @@ struct HttpRequest {
   bool head = false;
   std::uint64_t range_first = 0, range_length = 0;  // range_length 0: the whole file
   std::size_t max_body = 0;                          // 0: no limit; larger bodies are an error
+  // Any other method (PUT, POST, DELETE, ...) for stores that write; empty: GET, or HEAD when
+  // `head` is set. Kept beside `head` so reading callers stay one aggregate initialiser.
+  std::string method;
+  std::vector<std::string> headers;   // extra request headers, "Name: value"
+  std::vector<std::uint8_t> body;     // uploaded as the request body (sent again on a retry)
+
+  static HttpRequest get(std::string url, std::size_t max_body = 0);
+  static HttpRequest head_of(std::string url);
+  // Bytes [first, first + length) of `url`; a body longer than asked is an error.
+  static HttpRequest range(std::string url, std::uint64_t first, std::uint64_t length);
 };
 
 struct HttpResponse {
@@ -47,7 +58,14 @@ struct HttpResponse {
   std::vector<std::uint8_t> body;
   std::uint64_t content_length = 0;  // from the headers (HEAD), 0 when unknown
   double ttfb = 0;                   // seconds from start to first byte of this (last) attempt
+  // The final response's headers in order, names lower-cased (HTTP/2 sends them so anyway).
+  std::vector<std::pair<std::string, std::string>> headers;
+  // The first header called `name` (lower-case), or nullptr.
+  const std::string* header(const std::string& name) const;
 };
+
+// "GET", "HEAD" or the request's own method.
+std::string method_of(const HttpRequest& r);
 
 class BatchFetcher {
  public:
@@ -70,8 +88,9 @@ class BatchFetcher {
   const HttpOptions& options() const { return options_; }
   const std::shared_ptr<FetchStats>& stats() const { return stats_; }
 
+  struct Impl;  // libcurl handles; opaque outside fetcher.cpp
+
  private:
-  struct Impl;
   HttpOptions options_;
   std::shared_ptr<FetchStats> stats_;
   std::unique_ptr<Impl> impl_;

@@ -1,12 +1,13 @@
 #pragma once
-// A chunk store reached over HTTP(S), laid out as casync/desync serve it (formats.md §3):
-// <base>/<id[0:4]>/<id>.cacnk, or <id> with no extension for an uncompressed store. has() is a
-// HEAD, get() a GET, and fetch() runs the whole batch through one BatchFetcher (one libcurl multi
-// on the calling thread). 404 means missing, so a RouterStore moves to its next store; any other
+// A chunk store reached over HTTP(S), laid out as casync/desync serve it (ChunkLayout:
+// <base>/<id[0:4]>/<id>.cacnk, or <id> with no extension for an uncompressed store). has() is a
+// HEAD, has_batch() the same HEADs concurrently, get() a GET, and fetch() runs the whole batch
+// through one BatchFetcher (one libcurl multi on the calling thread). 404 means missing, so a RouterStore moves to its next store; any other
 // failure after the retries throws naming the URL. Not thread-safe: one caller at a time.
 #include <memory>
 #include <string>
 
+#include "chunkbench/chunk_layout.hpp"
 #include "chunkbench/fetcher.hpp"
 #include "chunkbench/store.hpp"
 
@@ -24,6 +25,7 @@ class HttpStore : public Store {
 
   std::string name() const override { return base_; }
   bool has(const ChunkId& id) override;
+  std::vector<bool> has_batch(std::span<const ChunkId> ids) override;
   std::optional<ChunkData> get(const ChunkId& id) override;
   void fetch(std::span<const ChunkId> ids, ChunkSink& sink) override;
   std::string locate(const ChunkId& id) const override { return url_of(id); }
@@ -31,10 +33,11 @@ class HttpStore : public Store {
   std::string url_of(const ChunkId& id) const;
   void set_max_body(std::size_t n) { max_body_ = n; }
   BatchFetcher& fetcher() { return *fetcher_; }
+  const std::shared_ptr<BatchFetcher>& shared_fetcher() const { return fetcher_; }
 
  private:
   std::string base_;  // always ends in '/'
-  bool compressed_;
+  ChunkLayout layout_;
   std::size_t max_body_;
   std::shared_ptr<BatchFetcher> fetcher_;
 };

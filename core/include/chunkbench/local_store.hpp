@@ -3,6 +3,7 @@
 // an uncompressed store, exactly as casync and desync lay them out.
 #include <functional>
 
+#include "chunkbench/chunk_layout.hpp"
 #include "chunkbench/store.hpp"
 
 namespace chunkbench {
@@ -16,12 +17,15 @@ class LocalStore : public PruneStore {
   bool has(const ChunkId& id) override;
   std::optional<ChunkData> get(const ChunkId& id) override;
   std::string locate(const ChunkId& id) const override { return path_of(id); }
-  bool wants_compressed() const override { return compressed_; }
+  bool wants_compressed() const override { return layout_.compressed; }
   void put(const ChunkId& id, const ChunkData& data) override;
+  void list(const std::function<void(const StoredChunk&)>& fn) override;
+  void remove(const ChunkId& id) override;
+  // Also removes temporary files of writers killed more than an hour ago.
   PruneStats prune(const std::unordered_set<ChunkId, ChunkIdHash>& keep, bool dry_run) override;
 
   std::string path_of(const ChunkId& id) const;
-  bool compressed() const { return compressed_; }
+  bool compressed() const { return layout_.compressed; }
   // Calls `fn(id, path, size)` for every chunk file; other files are ignored, stale temp files
   // (left by a killed writer) are reported through `on_temp` if given.
   void for_each(const std::function<void(const ChunkId&, const std::string&, std::uint64_t)>& fn,
@@ -31,7 +35,7 @@ class LocalStore : public PruneStore {
 
  private:
   std::string dir_;
-  bool compressed_;
+  ChunkLayout layout_;
 };
 
 }  // namespace chunkbench

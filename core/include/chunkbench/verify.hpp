@@ -1,10 +1,10 @@
 #pragma once
-// Checks every chunk of a local store: it must decode and hash to its own name.
+// Checks every chunk of a store that can list itself: it must decode and hash to its own name.
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "chunkbench/local_store.hpp"
+#include "chunkbench/store.hpp"
 
 namespace chunkbench {
 
@@ -19,7 +19,8 @@ struct VerifyResult {
   double seconds = 0;
 };
 
-// `repair`: delete every bad chunk so a later make or cache fill writes it anew.
-VerifyResult verify_store(LocalStore& store, DigestKind digest, unsigned threads, bool repair);
+// `repair`: delete every bad chunk so a later make or cache fill writes it anew; needs a store
+// that can remove (PruneStore), else Errc::usage before any chunk is read.
+VerifyResult verify_store(ListStore& store, DigestKind digest, unsigned threads, bool repair);
 
 }  // namespace chunkbench
