@@ -12,5 +12,9 @@ int run_testimage(int argc, char** argv);
 int run_serve(int argc, char** argv);
 int run_netem(int argc, char** argv);
 int run_upload_tree(int argc, char** argv);
+int run_chop(int argc, char** argv);
+int run_upload(int argc, char** argv);
+int run_vacuum(int argc, char** argv);
+int run_prune(int argc, char** argv);
 
 }  // namespace chunkbench::cli

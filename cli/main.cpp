@@ -23,7 +23,11 @@ const Command kCommands[] = {
     {"testimage", chunkbench::cli::run_testimage, "generate deterministic test images (v1 and next version)"},
     {"serve", chunkbench::cli::run_serve, "serve a directory over HTTPS, h2 and HTTP/1.1 (chunk stores, images)"},
     {"netem", chunkbench::cli::run_netem, "run a command under a network scenario (delay, rate, loss) in namespaces"},
+    {"chop", chunkbench::cli::run_chop, "upload the chunks of an index that a store (directory or s3+https://) lacks"},
     {"upload-tree", chunkbench::cli::run_upload_tree, "compose a release's upload tree: bucket layout, SHA256SUMS(.gpg), torrent"},
+    {"upload", chunkbench::cli::run_upload, "upload a tree to S3: chunks, artefacts, SHA256SUMS, signature last"},
+    {"vacuum", chunkbench::cli::run_vacuum, "keep the newest 4 + protected releases of an edition, rebuild SHA256SUMS"},
+    {"prune", chunkbench::cli::run_prune, "delete store chunks no index references (grace period, sanity floor)"},
 };
 
 void usage(FILE* out) {

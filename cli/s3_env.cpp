@@ -27,3 +27,15 @@ std::optional<s3::ResolvedCredentials> s3_credentials_from_env(bool required) {
 }
 
 }  // namespace chunkbench::cli
+
+namespace chunkbench::cli {
+
+std::shared_ptr<s3::Client> open_s3_client(const std::string& spec, const Args& args) {
+  auto creds = *s3_credentials_from_env(true);
+  HttpOptions http = http_options(args);
+  http.in_flight = static_cast<unsigned>(args.get_int("concurrency", 16, 1, 4096));
+  return std::make_shared<s3::Client>(s3::Endpoint::parse(spec), s3::ClientOptions{creds.credentials, creds.region, 0, {}},
+                                      std::make_shared<BatchFetcher>(http, nullptr));
+}
+
+}  // namespace chunkbench::cli

@@ -68,6 +68,13 @@ std::map<std::string, std::string> user_metadata(const HttpResponse& resp) {
 Client::Client(Endpoint endpoint, ClientOptions options, std::shared_ptr<BatchFetcher> fetcher)
     : endpoint_(std::move(endpoint)), options_(std::move(options)), fetcher_(std::move(fetcher)) {}
 
+std::shared_ptr<Client> Client::at(std::string prefix) const {
+  Endpoint e = endpoint_;
+  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  e.prefix = std::move(prefix);
+  return std::make_shared<Client>(std::move(e), options_, fetcher_);
+}
+
 HttpRequest Client::request(const std::string& method, const std::string& key,
                             const std::vector<std::pair<std::string, std::string>>& query,
                             std::vector<std::pair<std::string, std::string>> headers, std::vector<std::uint8_t> body) const {

@@ -67,6 +67,8 @@ class Client {
   Client(Endpoint endpoint, ClientOptions options, std::shared_ptr<BatchFetcher> fetcher);
 
   const Endpoint& endpoint() const { return endpoint_; }
+  // The same bucket, credentials and fetcher with another (bucket-relative) prefix.
+  std::shared_ptr<Client> at(std::string prefix) const;
   BatchFetcher& fetcher() { return *fetcher_; }
 
   // A signed request for `key` (relative to the bucket).
