@@ -8,40 +8,10 @@
 #include "../core/test_util.hpp"
 #include "chunkbench/error.hpp"
 #include "chunkbench/publish/process.hpp"
+#include "gpg_fixture.hpp"
 
 namespace chunkbench::publish {
 namespace {
-
-// A GNUPGHOME with one fresh signing key; its agent is stopped when the test ends.
-class ThrowawayKey {
- public:
-  explicit ThrowawayKey(const std::string& uid) {
-    home_ = dir_.path();
-    auto r = gpg({"--passphrase", "", "--quick-gen-key", uid, "ed25519", "sign", "1d"});
-    if (r.status != 0) throw std::runtime_error("gpg key generation failed: " + r.err);
-    r = gpg({"--with-colons", "--list-secret-keys"});
-    const std::string tag = "\nfpr:::::::::";  // field 10 of the first fpr record
-    auto fpr = r.out.find(tag);
-    if (fpr == std::string::npos) throw std::runtime_error("no fingerprint in: " + r.out);
-    fingerprint_ = r.out.substr(fpr + tag.size(), 40);
-    gpg({"--output", dir_ / "pub.pgp", "--export", fingerprint_});
-    gpg({"--output", dir_ / "secret.pgp", "--export-secret-keys", fingerprint_});
-  }
-  ~ThrowawayKey() { run_process({"gpgconf", "--homedir", home_, "--kill", "all"}); }
-  const std::string& home() const { return home_; }
-  const std::string& fingerprint() const { return fingerprint_; }
-  std::string pubring() const { return dir_ / "pub.pgp"; }
-  std::string secret() const { return dir_ / "secret.pgp"; }
-
- private:
-  ProcessResult gpg(std::vector<std::string> args) {
-    std::vector<std::string> argv{"gpg", "--homedir", home_, "--batch", "--no-tty"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_process(argv);
-  }
-  test::TempDir dir_;
-  std::string home_, fingerprint_;
-};
 
 void put(const std::string& path, const std::string& text) {
   test::write_file(path, std::vector<std::uint8_t>(text.begin(), text.end()));
@@ -61,8 +31,8 @@ std::string error_of(F f, Errc expected) {
 
 TEST(Gpg, SignAndVerifyAndRefuse) {
   if (run_process({"sh", "-c", "command -v gpg"}).status != 0) GTEST_SKIP() << "gpg is not installed";
-  ThrowawayKey key("chunkbench test <release@example.invalid>");
-  ThrowawayKey stranger("stranger <other@example.invalid>");
+  test::ThrowawayKey key("chunkbench test <release@example.invalid>");
+  test::ThrowawayKey stranger("stranger <other@example.invalid>");
   test::TempDir dir;
   const std::string sums = dir / "SHA256SUMS";
   put(sums, std::string(64, 'a') + "  kde-linux_1.efi\n");
