@@ -16,5 +16,6 @@ int run_chop(int argc, char** argv);
 int run_upload(int argc, char** argv);
 int run_vacuum(int argc, char** argv);
 int run_prune(int argc, char** argv);
+int run_update(int argc, char** argv);
 
 }  // namespace chunkbench::cli

@@ -28,6 +28,7 @@ const Command kCommands[] = {
     {"upload", chunkbench::cli::run_upload, "upload a tree to S3: chunks, artefacts, SHA256SUMS, signature last"},
     {"vacuum", chunkbench::cli::run_vacuum, "keep the newest 4 + protected releases of an edition, rebuild SHA256SUMS"},
     {"prune", chunkbench::cli::run_prune, "delete store chunks no index references (grace period, sanity floor)"},
+    {"update", chunkbench::cli::run_update, "update an image as systemd-sysupdate does: signed SHA256SUMS, seed, verify"},
 };
 
 void usage(FILE* out) {

@@ -85,6 +85,16 @@ TEST(Update, VerifiesPicksNewestAndDownloadsOnlyTheDelta) {
   EXPECT_EQ(r.report.stats.chunks_fetched, need.size());
   EXPECT_GT(need.size(), 0u);
 
+  // The same through the binary.
+  auto cli = run_process({CHUNKBENCH_BIN, "update", "--url", us.url, "--keyring", us.keyring, "-s", us.stores[0],
+                          "--installed", us.installed, "--output-dir", dir / "cli-out", "--ca", serve.ca(), "--json"});
+  ASSERT_EQ(cli.status, 0) << cli.err;
+  auto j = nlohmann::json::parse(cli.out);
+  EXPECT_EQ(j["schema"], "chunkbench.update/1");
+  EXPECT_EQ(j["updated"], true);
+  EXPECT_EQ(j["chunks_fetched"], need.size());
+  EXPECT_EQ(test::read_file(dir / ("cli-out/" + f2.erofs)), test::read_file(dir / f2.erofs));
+
   us.installed = r.output;  // up to date now
   EXPECT_FALSE(update(us).updated);
 
