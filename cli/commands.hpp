@@ -13,5 +13,11 @@ int run_serve(int argc, char** argv);
 int run_netem(int argc, char** argv);
 int run_bench(int argc, char** argv);
 int run_report(int argc, char** argv);
+int run_upload_tree(int argc, char** argv);
+int run_chop(int argc, char** argv);
+int run_upload(int argc, char** argv);
+int run_vacuum(int argc, char** argv);
+int run_prune(int argc, char** argv);
+int run_update(int argc, char** argv);
 
 }  // namespace chunkbench::cli

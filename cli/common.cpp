@@ -55,6 +55,8 @@ StoreOptions store_options(const Args& args) {
   StoreOptions o;
   o.compressed = !args.has("uncompressed");
   o.http = http_options(args);
+  for (const auto& spec : args.all("store"))
+    if (spec.rfind("s3+", 0) == 0) o.s3 = s3_credentials_from_env(true);
   return o;
 }
 

@@ -3,6 +3,7 @@
 // progress lines on a terminal.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,8 @@
 #include "chunkbench/error.hpp"
 #include "chunkbench/fetch_stats.hpp"
 #include "chunkbench/fetcher.hpp"
+#include "chunkbench/s3_client.hpp"
+#include "chunkbench/s3_sign.hpp"
 #include "chunkbench/store.hpp"
 #include "chunkbench/store_factory.hpp"
 
@@ -25,6 +28,12 @@ HttpOptions http_options(const Args& args);
 // How the -s specs of a command are opened: -u and the HTTP options (options not added to `args`
 // keep their defaults).
 StoreOptions store_options(const Args& args);
+// S3 credentials and region from AWS_* and ~/.aws (s3_env.cpp); nullopt when none are configured
+// and not `required`. A malformed credentials file is always an error.
+std::optional<s3::ResolvedCredentials> s3_credentials_from_env(bool required);
+// An S3 client for an s3+http(s)://HOST/BUCKET[/PREFIX] spec with those credentials, the HTTP
+// options of `args` and -n requests in flight (default 16).
+std::shared_ptr<s3::Client> open_s3_client(const std::string& spec, const Args& args);
 
 // While alive, SIGINT/SIGTERM/SIGHUP remove `path` (a temporary output) and end the process with
 // 128 + signal, so an interrupted command leaves no half-written file behind. Construct it before

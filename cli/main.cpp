@@ -25,6 +25,12 @@ const Command kCommands[] = {
     {"netem", chunkbench::cli::run_netem, "run a command under a network scenario (delay, rate, loss) in namespaces"},
     {"bench", chunkbench::cli::run_bench, "run a benchmark matrix (file or --preset quick|seed) with peers, resumable"},
     {"report", chunkbench::cli::run_report, "HTML/Markdown/CSV/JUnit reports of bench runs; merge shards; compare runs"},
+    {"chop", chunkbench::cli::run_chop, "upload the chunks of an index that a store (directory or s3+https://) lacks"},
+    {"upload-tree", chunkbench::cli::run_upload_tree, "compose a release's upload tree: bucket layout, SHA256SUMS(.gpg), torrent"},
+    {"upload", chunkbench::cli::run_upload, "upload a tree to S3: chunks, artefacts, SHA256SUMS, signature last"},
+    {"vacuum", chunkbench::cli::run_vacuum, "keep the newest 4 + protected releases of an edition, rebuild SHA256SUMS"},
+    {"prune", chunkbench::cli::run_prune, "delete store chunks no index references (grace period, sanity floor)"},
+    {"update", chunkbench::cli::run_update, "update an image as systemd-sysupdate does: signed SHA256SUMS, seed, verify"},
 };
 
 void usage(FILE* out) {

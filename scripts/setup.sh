@@ -33,6 +33,10 @@ packages=(
   npm                    # installs s3rver (below)
   chromium               # reports test: the HTML report opened headless, screenshot checked
   libpng-dev             # reports test: decodes that screenshot
+  libyaml-cpp-dev        # publish/: vacuum.yaml
+  libtorrent-rasterbar-dev  # publish/: release torrents with web seeds
+  gnupg                  # publish/: SHA256SUMS.gpg signatures
+  libexpat1-dev          # core's S3 store: ListObjectsV2 pages and error bodies are XML
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -7,6 +7,7 @@
 #include "chunkbench/error.hpp"
 #include "chunkbench/http_store.hpp"
 #include "chunkbench/local_store.hpp"
+#include "chunkbench/s3_store.hpp"
 
 namespace chunkbench {
 
@@ -45,6 +46,13 @@ std::shared_ptr<Store> open_http(const std::string& spec, StoreOptions& o) {
   return std::make_shared<HttpStore>(spec, o.compressed, shared_fetcher(o), o.max_body);
 }
 
+std::shared_ptr<Store> open_s3(const std::string& spec, StoreOptions& o) {
+  if (!o.s3) bad_spec(spec, "no S3 credentials (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws/credentials)");
+  s3::ClientOptions co{o.s3->credentials, o.s3->region, o.max_body, o.s3_on_request};
+  auto client = std::make_shared<s3::Client>(s3::Endpoint::parse(spec), std::move(co), shared_fetcher(o));
+  return std::make_shared<S3Store>(std::move(client), o.compressed);
+}
+
 std::shared_ptr<Store> open_directory(const std::string& spec, StoreOptions& o) {
   struct stat st {};
   if (::stat(spec.c_str(), &st) != 0) {
@@ -56,7 +64,7 @@ std::shared_ptr<Store> open_directory(const std::string& spec, StoreOptions& o) 
 }
 
 // The registration point of store schemes: one row per scheme. A null opener is a scheme that is
-// reserved (s3+https:// for the S3 store) but not built into this version.
+// reserved but not built into this version.
 struct Scheme {
   const char* name;
   Opener open;
@@ -64,8 +72,8 @@ struct Scheme {
 constexpr Scheme kSchemes[] = {
     {"http", &open_http},
     {"https", &open_http},
-    {"s3+http", nullptr},
-    {"s3+https", nullptr},
+    {"s3+http", &open_s3},
+    {"s3+https", &open_s3},
 };
 
 std::string supported_list() {
@@ -143,7 +151,7 @@ std::shared_ptr<Store> open_stores(const std::vector<std::string>& specs, StoreO
 
 std::shared_ptr<WriteStore> open_write_store(const std::string& spec, StoreOptions& options) {
   auto store = std::dynamic_pointer_cast<WriteStore>(open_store(spec, options));
-  if (!store) bad_spec(spec, "this kind of store cannot be written (writable: a directory)");
+  if (!store) bad_spec(spec, "this kind of store cannot be written (writable: a directory, s3+http(s)://)");
   return store;
 }
 

@@ -93,7 +93,7 @@ TEST_F(StoreApi, BadSpecsFailAtOpenNamingTheSpec) {
       {"Http://127.0.0.1/store", Errc::usage, "lower-case"},
       {"ftp://127.0.0.1/store", Errc::usage, "unsupported scheme 'ftp'"},
       {"htps://127.0.0.1/store", Errc::usage, "unsupported scheme"},
-      {"s3+https://bucket/prefix", Errc::usage, "not supported by this build"},
+      {"s3+https://bucket/prefix", Errc::usage, "no S3 credentials"},
       {"https://", Errc::usage, "no host"},
       {"https:///store", Errc::usage, "no host"},
       {"http://:8080/store", Errc::usage, "no host"},

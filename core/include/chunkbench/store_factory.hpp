@@ -1,14 +1,17 @@
 #pragma once
 // Opens stores from the specs users write (desync's syntax): a directory, an http:// or https://
-// URL, several mirrors of one store as "a|b" (a failover group), and later s3+https:// and
+// URL, several mirrors of one store as "a|b" (a failover group), and s3+https:// and
 // s3+http://. Every spec is checked when it is opened, before any transfer, so a typo fails at
 // once naming the spec instead of showing up as "chunk missing" half-way through a run.
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "chunkbench/fetch_stats.hpp"
 #include "chunkbench/fetcher.hpp"
+#include "chunkbench/s3_client.hpp"
 #include "chunkbench/store.hpp"
 
 namespace chunkbench {
@@ -25,6 +28,10 @@ struct StoreOptions {
   // null. Callers that also read an image by Range pass the same fetcher to HttpRangeSource.
   std::shared_ptr<BatchFetcher> fetcher;
   std::shared_ptr<FetchStats> stats;  // per-request records of that fetcher; null: none
+  // s3+http(s):// stores: credentials and region the caller resolved (s3::resolve_credentials;
+  // core reads no environment). Opening an S3 spec without them is a usage error.
+  std::optional<s3::ResolvedCredentials> s3;
+  std::function<void(const s3::SentRequest&)> s3_on_request;  // test hook: every signed request
 };
 
 // The scheme part of a spec ("https" for "https://h/x"), or "" for a directory.
