@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs the whole test suite with CTest. --asan does the same in an
-# AddressSanitizer/UBSan build (build-asan/). Tests needing root or a kernel feature skip with the
-# reason printed when those are missing.
+# AddressSanitizer/UBSan build (build-asan/), then runs the fuzz targets briefly (scripts/fuzz.sh).
+# Tests needing root or a kernel feature skip with the reason printed when those are missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 if [ "${1:-}" = "--asan" ]; then
@@ -12,3 +12,5 @@ fi
 "$here/scripts/setup.sh"
 cd "${CHUNKBENCH_BUILD_DIR:-$here/build}"
 ctest --output-on-failure -j"$(nproc)" --timeout 600
+# The sanitizer run also builds the libFuzzer targets with clang and runs each briefly (scripts/fuzz.sh).
+if [ "${1:-}" = "--asan" ]; then "$here/scripts/fuzz.sh"; fi

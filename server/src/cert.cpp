@@ -77,10 +77,14 @@ std::string ssl_error_text() {
   return text;
 }
 
-GeneratedCert generate_loopback_cert(const std::string& listen_ip) {
+GeneratedCert generate_ca() {
   GeneratedCert g;
   g.ca_key = new_key();
   g.ca = new_cert("chunkbench test CA", g.ca_key.get(), nullptr, g.ca_key.get(), true);
+  return g;
+}
+
+void issue_server_cert(GeneratedCert& g, const std::string& listen_ip) {
   g.key = new_key();
   // The listen address too, so a client in another network namespace (netem runs) can verify
   // https://SERVER_ADDR/ without --resolve tricks.
@@ -88,8 +92,19 @@ GeneratedCert generate_loopback_cert(const std::string& listen_ip) {
   if (!listen_ip.empty() && listen_ip != "127.0.0.1" && listen_ip != "::1" && listen_ip != "0.0.0.0" && listen_ip != "::")
     san += ",IP:" + listen_ip;
   g.cert = new_cert("localhost", g.key.get(), g.ca.get(), g.ca_key.get(), false, san);
-  return g;
 }
+
+namespace {
+
+std::string bio_text(BIO* bio) {
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  std::string text(data, static_cast<std::size_t>(n));
+  BIO_free(bio);
+  return text;
+}
+
+}  // namespace
 
 std::string to_pem(X509* cert) {
   BIO* bio = BIO_new(BIO_s_mem());
@@ -97,11 +112,16 @@ std::string to_pem(X509* cert) {
     BIO_free(bio);
     fail("PEM encode");
   }
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio, &data);
-  std::string pem(data, static_cast<std::size_t>(n));
-  BIO_free(bio);
-  return pem;
+  return bio_text(bio);
+}
+
+std::string key_to_pem(EVP_PKEY* key) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (!bio || !PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr)) {
+    BIO_free(bio);
+    fail("PEM encode key");
+  }
+  return bio_text(bio);
 }
 
 }  // namespace chunkbench::server

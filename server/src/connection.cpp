@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -12,7 +13,8 @@
 
 namespace chunkbench::server {
 
-Connection::Connection(Loop& loop, std::uint64_t id, Fd fd) : loop_(loop), id_(id), fd_(std::move(fd)) {
+Connection::Connection(Loop& loop, std::uint64_t id, Fd fd)
+    : loop_(loop), id_(id), fd_(std::move(fd)), records_(loop.context().options.tls_records) {
   ssl_.reset(SSL_new(loop_.tls().ctx.get()));
   if (!ssl_) throw Error(Errc::io, "SSL_new: " + ssl_error_text());
   attach_tls_bios(ssl_.get(), fd_.get(), this);
@@ -132,6 +134,26 @@ bool Connection::send_pending() {
   return true;
 }
 
+// Encrypts `out` into the sink as records of the size the RecordSizer asks for now: while small, one
+// SSL_write per record; after that one SSL_write for everything, which OpenSSL cuts into 16 KiB records.
+bool Connection::encrypt(OutBuffer& out) {
+  if (records_.begin(Clock::now())) loop_.context().stats.tls_idle_restart();
+  const std::uint8_t* p = out.data();
+  std::size_t left = out.size();
+  while (left > 0) {
+    const bool small = records_.small();
+    const std::size_t n = std::min(left, records_.limit());
+    ERR_clear_error();
+    if (SSL_write(ssl_.get(), p, static_cast<int>(n)) <= 0) return false;
+    records_.wrote(n);
+    const std::uint64_t count = small ? 1 : (n + RecordSizer::kMaxRecord - 1) / RecordSizer::kMaxRecord;
+    loop_.context().stats.tls_records(small, count, n);
+    p += n;
+    left -= n;
+  }
+  return true;
+}
+
 bool Connection::flush() {
   if (!send_pending()) return false;
   if (!pending_.empty()) return true;  // the socket is full: produce nothing more until it drains
@@ -146,10 +168,9 @@ bool Connection::flush() {
     std::vector<std::uint8_t>& cipher = loop_.cipher();
     cipher.clear();
     sink_ = &cipher;
-    ERR_clear_error();
-    int rv = SSL_write(ssl_.get(), out.data(), static_cast<int>(out.size()));
+    const bool ok = encrypt(out);
     sink_ = &pending_;
-    if (rv <= 0) {  // the sink never blocks, so this is a real TLS failure
+    if (!ok) {  // the sink never blocks, so this is a real TLS failure
       tls_broken_ = true;
       ERR_clear_error();
       close(false);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "chunkbench/fd.hpp"
+#include "record_sizer.hpp"
 #include "session.hpp"
 #include "tls.hpp"
 
@@ -33,6 +34,7 @@ class Connection final : public SessionHost {
   void progress();
   void read_input();
   bool flush();
+  bool encrypt(OutBuffer& out);
   bool send_pending();
   bool send_bytes(const std::uint8_t* data, std::size_t n, std::size_t& sent);
   void close(bool reset);
@@ -41,6 +43,7 @@ class Connection final : public SessionHost {
   std::uint64_t id_;
   Fd fd_;
   SslPtr ssl_;
+  RecordSizer records_;
   std::unique_ptr<Session> session_;
   // Ciphertext the socket did not take yet. Usually empty: records are collected in the loop's shared
   // buffer and sent in one send(); only a remainder after EAGAIN is copied here.

@@ -65,6 +65,7 @@ void Loop::accept_all() {
       return;  // EAGAIN: drained
     }
     Fd sock(fd);
+    ctx_.stats.connection_accepted();
     tune_accepted(fd);
     const std::uint64_t id = next_id_++;
     try {

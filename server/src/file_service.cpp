@@ -11,6 +11,7 @@
 #include <ctime>
 
 #include "chunkbench/error.hpp"
+#include "range.hpp"
 
 namespace chunkbench::server {
 namespace {
@@ -29,80 +30,6 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-// Decodes the request target into a path relative to the root. Returns false for anything that is not a
-// plain path beneath it: no origin form, bad escapes, NUL, "." or ".." segments (also when encoded), or
-// a second leading slash (an absolute path once the first one is stripped).
-bool decode_target(std::string_view target, std::string& out) {
-  auto end = target.find_first_of("?#");
-  if (end != std::string_view::npos) target = target.substr(0, end);
-  if (target.empty() || target[0] != '/') return false;
-  out.clear();
-  for (std::size_t i = 1; i < target.size(); ++i) {
-    char c = target[i];
-    if (c == '%') {
-      int hi = i + 1 < target.size() ? hex_value(target[i + 1]) : -1;
-      int lo = i + 2 < target.size() ? hex_value(target[i + 2]) : -1;
-      if (hi < 0 || lo < 0) return false;
-      c = static_cast<char>(hi * 16 + lo);
-      i += 2;
-    }
-    if (c == '\0') return false;
-    out.push_back(c);
-  }
-  if (!out.empty() && out[0] == '/') return false;
-  std::size_t start = 0;
-  while (start <= out.size()) {
-    auto slash = out.find('/', start);
-    auto seg = std::string_view(out).substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    if (seg == "." || seg == "..") return false;
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return true;
-}
-
-// A single "bytes=" range. Returns 1 for a satisfiable range, 0 for none/ignored (multiple ranges or
-// syntax we do not take: RFC 9110 lets us answer those with the whole file), -1 for unsatisfiable.
-int parse_range(std::string_view h, std::uint64_t size, std::uint64_t& first, std::uint64_t& last) {
-  auto trim = [](std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-  };
-  h = trim(h);
-  if (h.substr(0, 6) != "bytes=") return 0;
-  h = trim(h.substr(6));
-  if (h.find(',') != std::string_view::npos) return 0;
-  auto dash = h.find('-');
-  if (dash == std::string_view::npos) return 0;
-  auto number = [](std::string_view s, std::uint64_t& v) {
-    if (s.empty() || s.size() > 19) return false;
-    v = 0;
-    for (char c : s) {
-      if (c < '0' || c > '9') return false;
-      v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return true;
-  };
-  auto a = trim(h.substr(0, dash)), b = trim(h.substr(dash + 1));
-  if (a.empty()) {  // suffix: the last N bytes
-    std::uint64_t n;
-    if (!number(b, n)) return 0;
-    if (n == 0 || size == 0) return -1;
-    first = n >= size ? 0 : size - n;
-    last = size - 1;
-    return 1;
-  }
-  if (!number(a, first)) return 0;
-  if (b.empty()) {
-    last = size ? size - 1 : 0;
-  } else {
-    if (!number(b, last) || last < first) return 0;
-    if (last >= size) last = size ? size - 1 : 0;
-  }
-  return first < size ? 1 : -1;
 }
 
 const char* content_type(std::string_view path) {
@@ -136,7 +63,46 @@ std::string http_date(std::time_t t) {
 
 void add(Response& r, std::string name, std::string value) { r.headers.push_back({std::move(name), std::move(value)}); }
 
+// RFC 9110 §13.1.5: the Range applies only while If-Range names the current representation. Our
+// entity-tag is strong, so it must match exactly (a weak W/ tag never does); a date must equal our
+// Last-Modified text and be at least a second old, which is what makes a date a strong validator.
+bool if_range_holds(std::string_view if_range, std::string_view etag, const std::string& last_modified,
+                    std::time_t mtime) {
+  if (if_range.empty()) return true;
+  if (if_range.front() == '"' || if_range.substr(0, 2) == "W/") return if_range == etag;
+  return if_range == last_modified && mtime < std::time(nullptr) - 1;
+}
+
 }  // namespace
+
+bool decode_target(std::string_view target, std::string& out) {
+  auto end = target.find_first_of("?#");
+  if (end != std::string_view::npos) target = target.substr(0, end);
+  if (target.empty() || target[0] != '/') return false;
+  out.clear();
+  for (std::size_t i = 1; i < target.size(); ++i) {
+    char c = target[i];
+    if (c == '%') {
+      int hi = i + 1 < target.size() ? hex_value(target[i + 1]) : -1;
+      int lo = i + 2 < target.size() ? hex_value(target[i + 2]) : -1;
+      if (hi < 0 || lo < 0) return false;
+      c = static_cast<char>(hi * 16 + lo);
+      i += 2;
+    }
+    if (c == '\0') return false;
+    out.push_back(c);
+  }
+  if (!out.empty() && out[0] == '/') return false;
+  std::size_t start = 0;
+  while (start <= out.size()) {
+    auto slash = out.find('/', start);
+    auto seg = std::string_view(out).substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (seg == "." || seg == "..") return false;
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return true;
+}
 
 const std::string& http_date_now() {
   thread_local std::time_t cached_second = 0;
@@ -211,30 +177,31 @@ Response FileService::handle(const Request& req, FaultInjector& faults, Clock::t
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return error(404, req.method);
   const auto size = static_cast<std::uint64_t>(st.st_size);
 
-  Response r;
-  r.status = 200;
-  std::uint64_t first = 0, last = size ? size - 1 : 0;
-  int range = req.range.empty() ? 0 : parse_range(req.range, size, first, last);
-  if (range < 0) {
-    r = error(416, req.method);
-    add(r, "content-range", "bytes */" + std::to_string(size));
-    return r;
-  }
-  std::uint64_t length = size;
-  add(r, "date", http_date_now());
-  add(r, "content-type", content_type(rel));
-  add(r, "last-modified", http_date(st.st_mtim.tv_sec));
   char etag[64];
   std::snprintf(etag, sizeof etag, "\"%llx-%llx\"", static_cast<unsigned long long>(st.st_mtim.tv_sec),
                 static_cast<unsigned long long>(size));
+  std::string last_modified = http_date(st.st_mtim.tv_sec);
+  // RFC 9110 §14.2: GET is the only method with range handling, so HEAD ignores Range (and If-Range)
+  // and describes the whole file, as a GET without Range would.
+  const bool use_range = !head && if_range_holds(req.if_range, etag, last_modified, st.st_mtim.tv_sec);
+  const RangeAnswer range = use_range ? answer_range(req.range, size) : RangeAnswer{RangeAnswer::whole, 0, size};
+  if (range.kind == RangeAnswer::unsatisfiable) {
+    Response r = error(416, req.method);
+    add(r, "content-range", "bytes */" + std::to_string(size));
+    return r;
+  }
+  Response r;
+  r.status = range.kind == RangeAnswer::partial ? 206 : 200;
+  add(r, "date", http_date_now());
+  add(r, "content-type", content_type(rel));
+  add(r, "last-modified", std::move(last_modified));
   add(r, "etag", etag);
   add(r, "accept-ranges", "bytes");
-  if (range > 0) {
-    r.status = 206;
-    length = last - first + 1;
-    add(r, "content-range",
-        "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + std::to_string(size));
-  }
+  if (range.kind == RangeAnswer::partial)
+    add(r, "content-range", "bytes " + std::to_string(range.first) + "-" +
+                                std::to_string(range.first + range.length - 1) + "/" + std::to_string(size));
+  // The headers and the body come from the same answer: the body is exactly content-length bytes.
+  const std::uint64_t first = range.first, length = range.length;
   r.content_length = length;
   if (!head && length > 0) {
     r.body = Body::file(std::move(file), root_ + "/" + rel, first, length);

@@ -1,5 +1,5 @@
 #pragma once
-// The one piece of file serving behind both protocols: path validation, GET/HEAD, a single byte Range,
+// The one piece of file serving behind both protocols: path validation, GET/HEAD, byte ranges (range.hpp),
 // validators, content types, the stats endpoint, and the faults drawn per response.
 #include <string>
 #include <string_view>
@@ -16,8 +16,14 @@ constexpr std::string_view kStatsPath = "/.well-known/chunkbench-stats";
 struct Request {
   std::string_view method;
   std::string_view target;  // as sent: percent-encoded, maybe with a query
-  std::string_view range;   // the Range header, empty if absent
+  std::string_view range;     // the Range header, empty if absent
+  std::string_view if_range;  // the If-Range header, empty if absent
 };
+
+// Decodes a request target into a path relative to the root. False for anything that is not a plain
+// path beneath it: no origin form, a bad escape, NUL, a "." or ".." segment (also when encoded), or a
+// second leading slash (an absolute path once the first one is stripped).
+bool decode_target(std::string_view target, std::string& out);
 
 class FileService {
  public:

@@ -1,13 +1,11 @@
-// HTTP/1.1 adapter: http-parser splits requests, FileService answers, responses go out strictly in
+// HTTP/1.1 adapter: H1Parser splits requests, FileService answers, responses go out strictly in
 // request order (pipelining allowed, bounded). Status line, headers and the first body bytes share one
 // output buffer, so a small response leaves in a single TLS write.
-#include <http_parser.h>
-#include <strings.h>
-
 #include <deque>
 #include <string>
 
 #include "chunkbench/error.hpp"
+#include "h1_parser.hpp"
 #include "session.hpp"
 
 namespace chunkbench::server {
@@ -18,116 +16,46 @@ enum TimerKind : std::uint64_t { kDelayDone = 0, kResume = 1 };
 
 class H1Session final : public Session {
  public:
-  H1Session(LoopContext& ctx, SessionHost& host) : ctx_(ctx), host_(host) {
-    http_parser_init(&parser_, HTTP_REQUEST);
-    parser_.data = this;
-  }
+  H1Session(LoopContext& ctx, SessionHost& host) : ctx_(ctx), host_(host) {}
 
   void start() override {}
   bool on_input(const std::uint8_t* data, std::size_t n) override;
   bool produce(OutBuffer& out) override;
   void on_timer(std::uint64_t token) override;
-  bool wants_read() const override { return !closing_ && !parse_error_ && queue_.size() < kMaxPipelined; }
+  bool wants_read() const override { return !closing_ && !parser_.failed() && queue_.size() < kMaxPipelined; }
   bool finished() const override { return closing_ && state_ == State::idle; }
   bool wants_abort() const override { return abort_; }
   void shutdown() override { closing_ = true; }
 
  private:
-  struct Pending {
-    std::string method, target, range;
-    bool keep_alive = true;
-    bool bad = false;
-  };
   enum class State { idle, delaying, head, body, waiting, stalled };
 
-  static const http_parser_settings& settings();
-  void commit_header() {
-    if (!field_.empty() && ::strcasecmp(field_.c_str(), "range") == 0) range_ = value_;
-    field_.clear();
-    value_.clear();
-  }
   void start_response();
   bool write_head(OutBuffer& out);
 
   LoopContext& ctx_;
   SessionHost& host_;
-  http_parser parser_{};
-  std::string url_, field_, value_, range_;
-  bool in_value_ = false;
-  std::deque<Pending> queue_;
+  H1Parser parser_;
+  std::deque<H1Request> queue_;
 
   State state_ = State::idle;
   bool delay_done_ = false;
   Response resp_;
   bool resp_keep_alive_ = true;
-  bool closing_ = false, parse_error_ = false, abort_ = false;
+  bool closing_ = false, abort_ = false;
 };
 
-const http_parser_settings& H1Session::settings() {
-  static const http_parser_settings s = [] {
-    http_parser_settings st;
-    http_parser_settings_init(&st);
-    st.on_message_begin = [](http_parser* p) {
-      auto* h = static_cast<H1Session*>(p->data);
-      h->url_.clear();
-      h->field_.clear();
-      h->value_.clear();
-      h->range_.clear();
-      h->in_value_ = false;
-      return 0;
-    };
-    st.on_url = [](http_parser* p, const char* at, std::size_t n) {
-      static_cast<H1Session*>(p->data)->url_.append(at, n);
-      return 0;
-    };
-    // Field and value callbacks may come in pieces across reads: accumulate until the other one starts.
-    st.on_header_field = [](http_parser* p, const char* at, std::size_t n) {
-      auto* h = static_cast<H1Session*>(p->data);
-      if (h->in_value_) h->commit_header();
-      h->in_value_ = false;
-      h->field_.append(at, n);
-      return 0;
-    };
-    st.on_header_value = [](http_parser* p, const char* at, std::size_t n) {
-      auto* h = static_cast<H1Session*>(p->data);
-      h->in_value_ = true;
-      h->value_.append(at, n);
-      return 0;
-    };
-    st.on_headers_complete = [](http_parser* p) {
-      static_cast<H1Session*>(p->data)->commit_header();
-      return 0;
-    };
-    st.on_message_complete = [](http_parser* p) {
-      auto* h = static_cast<H1Session*>(p->data);
-      h->queue_.push_back({http_method_str(static_cast<http_method>(p->method)), std::move(h->url_),
-                           std::move(h->range_), http_should_keep_alive(p) != 0, false});
-      return 0;
-    };
-    return st;
-  }();
-  return s;
-}
-
 bool H1Session::on_input(const std::uint8_t* data, std::size_t n) {
-  if (parse_error_) return true;  // a 400 is on its way; the rest of the stream is meaningless
-  const std::size_t used = http_parser_execute(&parser_, &settings(), reinterpret_cast<const char*>(data), n);
-  if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK || (used != n && !parser_.upgrade)) {
-    parse_error_ = true;
-    Pending bad;
-    bad.bad = true;
-    bad.keep_alive = false;
-    queue_.push_back(std::move(bad));
-  }
+  parser_.feed(data, n, queue_);
   return true;
 }
 
 void H1Session::start_response() {
-  Pending& req = queue_.front();
+  const H1Request& req = queue_.front();
   if (req.bad) {
     resp_ = ctx_.files.error(400, "GET");
   } else {
-    resp_ = ctx_.files.handle({req.method, req.target, req.range}, ctx_.faults, host_.now());
+    resp_ = ctx_.files.handle({req.method, req.target, req.range, req.if_range}, ctx_.faults, host_.now());
   }
   resp_keep_alive_ = req.keep_alive && !req.bad;
   if (resp_.counted) ctx_.stats.request(Protocol::h1, resp_.status);
@@ -161,7 +89,7 @@ bool H1Session::produce(OutBuffer& out) {
   for (;;) {
     switch (state_) {
       case State::idle:
-        if (queue_.empty() || (closing_ && !parse_error_)) return true;
+        if (queue_.empty() || (closing_ && !parser_.failed())) return true;
         if (ctx_.options.faults.response_delay_ms > 0 && !delay_done_) {
           ctx_.stats.fault(Fault::delay);
           state_ = State::delaying;

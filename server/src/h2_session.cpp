@@ -16,7 +16,7 @@ enum TimerKind : std::uint64_t { kRespond = 0, kResume = 1 };
 
 struct Stream {
   std::int32_t id;
-  std::string method, path, range;
+  std::string method, path, range, if_range;  // repeated fields joined with ", " (RFC 9110 §5.3)
   Response response;
 };
 
@@ -107,6 +107,8 @@ int H2Session::on_begin_headers(nghttp2_session* session, const nghttp2_frame* f
   s->id = frame->hd.stream_id;
   nghttp2_session_set_stream_user_data(session, s->id, s.get());
   self->streams_[s->id] = std::move(s);
+  self->ctx_.stats.stream_opened();
+  self->ctx_.stats.concurrent_streams(self->streams_.size());
   return 0;
 }
 
@@ -119,7 +121,12 @@ int H2Session::on_header(nghttp2_session*, const nghttp2_frame* frame, const std
   std::string_view v(reinterpret_cast<const char*>(value), valuelen);
   if (n == ":method") s->method = v;
   else if (n == ":path") s->path = v;
-  else if (n == "range") s->range = v;
+  else if (n == "range" || n == "if-range") {
+    // A repeated Range joined this way is no valid ranges-specifier any more, so it is ignored.
+    std::string& into = n == "range" ? s->range : s->if_range;
+    if (!into.empty()) into += ", ";
+    into += v;
+  }
   return 0;
 }
 
@@ -153,7 +160,7 @@ void H2Session::on_timer(std::uint64_t token) {
 }
 
 void H2Session::respond(Stream& s) {
-  s.response = ctx_.files.handle({s.method, s.path, s.range}, ctx_.faults, host_.now());
+  s.response = ctx_.files.handle({s.method, s.path, s.range, s.if_range}, ctx_.faults, host_.now());
   Response& r = s.response;
   if (r.counted) ctx_.stats.request(Protocol::h2, r.status);
   const std::string status = std::to_string(r.status);

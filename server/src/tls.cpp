@@ -1,8 +1,6 @@
 #include <openssl/err.h>
 
-#include <cstdlib>
 #include <span>
-#include <unistd.h>
 
 #include "chunkbench/error.hpp"
 #include "chunkbench/fd.hpp"
@@ -55,17 +53,18 @@ std::unique_ptr<TlsContext> make_tls_context(const Options& opt) {
     if (SSL_CTX_check_private_key(ctx) != 1)
       throw Error(Errc::invalid_input, "key " + opt.key_file + " does not match certificate " + opt.cert_file);
   } else {
-    GeneratedCert g = generate_loopback_cert(parse_endpoint(opt.listen).host);
+    // A fresh CA for --ca-out (or one that lives in memory only), else the per-user CA of --ca-dir.
+    GeneratedCert g = opt.ca_out.empty() && !opt.ca_dir.empty() ? load_or_create_user_ca(opt.ca_dir, tls->ca_file)
+                                                                 : generate_ca();
+    issue_server_cert(g, parse_endpoint(opt.listen).host);
     if (SSL_CTX_use_certificate(ctx, g.cert.get()) != 1 || SSL_CTX_use_PrivateKey(ctx, g.key.get()) != 1)
       throw Error(Errc::io, "install generated certificate: " + ssl_error_text());
-    tls->ca_file = opt.ca_out;
-    if (tls->ca_file.empty()) {
-      const char* tmp = std::getenv("TMPDIR");
-      tls->ca_file = std::string(tmp && *tmp ? tmp : "/tmp") + "/chunkbench-ca-" + std::to_string(::getpid()) + ".pem";
+    if (!opt.ca_out.empty()) {
+      tls->ca_file = opt.ca_out;
+      const std::string pem = to_pem(g.ca.get());
+      write_file_atomic(tls->ca_file,
+                        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(pem.data()), pem.size()));
     }
-    const std::string pem = to_pem(g.ca.get());
-    write_file_atomic(tls->ca_file,
-                      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(pem.data()), pem.size()));
   }
 
   for (const auto& p : opt.protocols) {

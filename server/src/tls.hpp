@@ -31,8 +31,16 @@ struct GeneratedCert {
   PkeyPtr ca_key, key;
   X509Ptr ca, cert;
 };
-GeneratedCert generate_loopback_cert(const std::string& listen_ip);
+GeneratedCert generate_ca();                                          // fills ca and ca_key
+void issue_server_cert(GeneratedCert& g, const std::string& listen_ip);  // fills key and cert
 std::string to_pem(X509* cert);
+std::string key_to_pem(EVP_PKEY* key);  // unencrypted PKCS#8
+
+// The per-user CA in `dir` (Options::ca_dir): loaded when ca.pem and ca-key.pem are there, ours, private
+// and valid for another day; otherwise generated and stored (0600) under a lock, so concurrent runs end
+// up with one CA. Throws naming the directory when it is not a private directory of this user.
+// Returns the CA (ca, ca_key) and the path of ca.pem.
+GeneratedCert load_or_create_user_ca(const std::string& dir, std::string& ca_file);
 
 struct TlsContext {
   SslCtxPtr ctx;

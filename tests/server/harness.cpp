@@ -86,19 +86,25 @@ int decode_status(int st) {
 
 }  // namespace
 
-ServeProcess::ServeProcess(const std::string& root, const std::vector<std::string>& extra, const TempDir& dir) {
+ServeProcess::ServeProcess(const std::string& root, const std::vector<std::string>& extra, const TempDir& dir,
+                           const ServeSpawn& how) {
   static int serial = 0;
   const std::string tag = std::to_string(++serial);
   const std::string port_file = dir / ("port" + tag);
   ca_ = dir / ("ca" + tag + ".pem");
   log_ = dir / ("serve" + tag + ".log");
-  std::vector<std::string> argv{CHUNKBENCH_BIN, "serve", "--root", root, "--port-file", port_file};
+  std::vector<std::string> argv;
+  if (!how.env.empty()) {
+    argv.push_back("env");
+    argv.insert(argv.end(), how.env.begin(), how.env.end());
+  }
+  argv.insert(argv.end(), {CHUNKBENCH_BIN, "serve", "--root", root, "--port-file", port_file});
   if (std::find(extra.begin(), extra.end(), "--listen") == extra.end()) {
     argv.push_back("--listen");
     argv.push_back("127.0.0.1:0");
   }
   bool has_cert = std::find(extra.begin(), extra.end(), "--cert") != extra.end();
-  if (!has_cert) {
+  if (!has_cert && how.ca_out) {
     argv.push_back("--ca-out");
     argv.push_back(ca_);
   } else {
@@ -229,6 +235,9 @@ FetchResult fetch(const std::string& url, const FetchOptions& o) {
   if (o.head) curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   if (o.path_as_is) curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
   if (!o.method.empty()) curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, o.method.c_str());
+  curl_slist* headers = nullptr;
+  for (const auto& h : o.headers) headers = curl_slist_append(headers, h.c_str());
+  if (headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o.timeout_ms);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
@@ -243,6 +252,7 @@ FetchResult fetch(const std::string& url, const FetchOptions& o) {
   curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &r.total_s);
   r.error = err;
   curl_easy_cleanup(c);
+  curl_slist_free_all(headers);
   return r;
 }
 

@@ -29,10 +29,17 @@ std::string read_file(const std::string& path);
 // Deterministic pseudo-random bytes.
 std::string pattern(std::size_t n, std::uint32_t seed = 1);
 
+// How the server process is started beyond its arguments.
+struct ServeSpawn {
+  std::vector<std::string> env;  // "NAME=value" set for the server (through env(1))
+  bool ca_out = true;            // pass --ca-out DIR/caN.pem (off: the server picks its CA; ca() is empty)
+};
+
 // `chunkbench serve --root ROOT --listen 127.0.0.1:0 --port-file ... --ca-out ... EXTRA...`.
 class ServeProcess {
  public:
-  ServeProcess(const std::string& root, const std::vector<std::string>& extra, const TempDir& dir);
+  ServeProcess(const std::string& root, const std::vector<std::string>& extra, const TempDir& dir,
+               const ServeSpawn& spawn = {});
   ~ServeProcess();  // SIGKILL + reap if still running
   ServeProcess(const ServeProcess&) = delete;
   ServeProcess& operator=(const ServeProcess&) = delete;
@@ -68,6 +75,7 @@ struct FetchOptions {
   bool head = false;
   bool path_as_is = false;
   std::string method;  // custom method
+  std::vector<std::string> headers;  // extra request header lines, "Name: value"
   long timeout_ms = 10000;
 };
 struct FetchResult {

@@ -66,9 +66,17 @@ TEST_F(ServeTools, H2loadCountsMatchStats) {
   EXPECT_EQ(live["protocols"]["http/1.1"]["connections"], 4);
   EXPECT_EQ(live["protocols"]["http/1.1"]["body_bytes"], 500ull * 65536);
   EXPECT_EQ(live["total"]["requests"], 3500);
+  // What other tests assert "connections honoured" from: accepted TCP connections, h2 streams.
+  EXPECT_EQ(live["schema"], "chunkbench.serve-stats/1");
+  EXPECT_EQ(live["connections_accepted"], 2 + 4 + 1);
+  EXPECT_EQ(live["protocols"]["h2"]["streams"], 3000 + 1);  // + the stats request itself
+  EXPECT_GE(live["protocols"]["h2"]["peak_concurrent_streams"].get<int>(), 2);
+  EXPECT_LE(live["protocols"]["h2"]["peak_concurrent_streams"].get<int>(), 32);
+  EXPECT_EQ(live["protocols"]["http/1.1"].count("streams"), 0u);
 
   ASSERT_EQ(s.stop(SIGTERM), 0) << s.output();
   auto final_stats = nlohmann::json::parse(read_file(dir / "stats.json"));
+  EXPECT_EQ(final_stats["schema"], "chunkbench.serve-stats/1");
   EXPECT_EQ(final_stats["total"]["requests"], 3500);
   EXPECT_EQ(final_stats["connections_open"], 0);
 }

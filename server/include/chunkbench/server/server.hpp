@@ -21,11 +21,28 @@ struct FaultOptions {
   std::uint64_t seed = 1;
 };
 
+// Dynamic TLS record sizing. A new (or idle) connection starts with a congestion window of about ten
+// segments, and a client can decrypt nothing of a record before all of it arrived: a 16 KiB record
+// spread over 12 segments holds the first response back a round trip. So a connection writes records
+// that each fit one segment until `boost_after` bytes went out, then full 16 KiB records (fewer
+// records, less per-record CPU and overhead once the window is open); after `idle_reset_ms` without a
+// write (when TCP restarts slow start) it starts small again.
+struct TlsRecordOptions {
+  bool dynamic = true;                     // false: records as large as TLS allows (16 KiB) from the start
+  std::size_t small_record = 1360;         // plaintext per small record: <= 1400 bytes on the wire (TLS 1.2/1.3 AEAD)
+  std::uint64_t boost_after = 1 << 20;     // plaintext bytes written before records grow to 16 KiB
+  std::uint32_t idle_reset_ms = 1000;      // no write for this long: small records again
+};
+
 struct Options {
   std::string root;                      // directory served
   std::string listen = "127.0.0.1:0";    // ADDR:PORT, IPv4 or [IPv6]
   std::string cert_file, key_file;       // both or neither; neither => a generated CA + server cert
-  std::string ca_out;                    // where a generated CA is written (PEM)
+  std::string ca_out;                    // where a freshly generated CA is written (PEM)
+  // Without cert/key and ca_out: a per-user CA kept in this directory (ca.pem, ca-key.pem, mode 0600,
+  // directory 0700 and owned by the user) and reused by every later run, so clients trust one file and
+  // no run leaves a CA behind. Empty with neither: the CA only lives in memory.
+  std::string ca_dir;
   std::vector<std::string> protocols{"h2", "http/1.1"};  // ALPN offer, in preference order
   unsigned threads = 1;                  // event loops, each with its own SO_REUSEPORT socket
   std::uint32_t max_concurrent_streams = 256;
@@ -35,6 +52,7 @@ struct Options {
   int sndbuf = 0;                          // SO_SNDBUF per accepted socket; 0 = kernel autotuning
   int notsent_lowat = 0;                   // TCP_NOTSENT_LOWAT; 0 = unset
   std::string congestion;                  // TCP_CONGESTION per accepted socket; empty = system default
+  TlsRecordOptions tls_records;
   FaultOptions faults;
 };
 
@@ -48,7 +66,7 @@ class Server {
 
   std::uint16_t port() const;
   std::string url() const;               // https://ADDR:PORT/
-  const std::string& ca_file() const;    // the generated CA's path, empty with --cert
+  const std::string& ca_file() const;    // the CA clients need (ca_out or ca_dir/ca.pem); empty with --cert
   // From now on SIGINT/SIGTERM stop the server instead of killing the process. Call it before telling
   // anyone the server is there (port file), so that a signal sent right after that is never fatal.
   void catch_signals();
