@@ -20,6 +20,7 @@
 #include "chunkbench/netem/link.hpp"
 #include "chunkbench/netem/netns.hpp"
 #include "chunkbench/netem/process.hpp"
+#include "chunkbench/netem/run.hpp"
 #include "chunkbench/netem/scenario.hpp"
 #include "chunkbench/netem/topology.hpp"
 #include "commands.hpp"
@@ -37,6 +38,7 @@ const std::vector<std::pair<std::string, std::string>> kScenarioFlags = {
     {"up-queue", "up.queue"}, {"down-queue", "down.queue"}, {"mtu", "mtu"},
     {"cc", "sysctl.congestion_control"}, {"tcp-rmem", "sysctl.tcp_rmem"}, {"tcp-wmem", "sysctl.tcp_wmem"},
     {"slow-start-after-idle", "sysctl.tcp_slow_start_after_idle"},
+    {"initcwnd", "server.initcwnd"}, {"initrwnd", "server.initrwnd"},
 };
 
 void add_scenario_options(Args& a) {
@@ -51,7 +53,9 @@ void add_scenario_options(Args& a) {
       .option("up-loss", 0, "P", "client->server only").option("down-loss", 0, "P", "server->client only")
       .option("up-queue", 0, "SIZE", "client->server only").option("down-queue", 0, "SIZE", "server->client only")
       .option("mtu", 0, "BYTES", "MTU of the link devices (default 1500)")
-      .option("cc", 0, "ALG", "default TCP congestion control in both namespaces (must be in the host's allowed list)")
+      .option("cc", 0, "ALG", "default TCP congestion control in both namespaces, any the kernel has or loads (added to the host's allowed list)")
+      .option("initcwnd", 0, "N", "initial congestion window (segments) on the server namespace's route to the client")
+      .option("initrwnd", 0, "N", "initial receive window (segments) on the server namespace's route to the client")
       .option("tcp-rmem", 0, "'MIN DEF MAX'", "net.ipv4.tcp_rmem in both namespaces")
       .option("tcp-wmem", 0, "'MIN DEF MAX'", "net.ipv4.tcp_wmem in both namespaces (>= BDP for one flow to fill the link)")
       .option("slow-start-after-idle", 0, "0|1", "net.ipv4.tcp_slow_start_after_idle in both namespaces")
@@ -130,10 +134,12 @@ int run_check_cmd(int argc, char** argv) {
   Args a("netem check", "[SCENARIO] [SCENARIO FLAGS] [--json]",
          "Build the scenario's namespaces and link, then measure RTT (TCP connect and a 32-byte request/response),\n"
          "bulk TCP throughput each way (over the final window, after slow start) and random loss (paced UDP probes),\n"
-         "and print them beside the configured values. 'ok' means within max(2 %, 2 ms) for RTT and 5 % for rate.");
+         "and print them beside the configured values. 'ok' means within max(2 %, 2 ms) for RTT and 5 % for rate.\n"
+         "The bulk transfers use the congestion control a run would (the namespaces' default: --cc, else the host's)\n"
+         "and the output says which; BBR at long RTTs stays below the rate, so measure the link itself with --cc cubic.");
   add_scenario_options(a);
   a.flag("json", 0, "print the result as JSON")
-      .option("socket-cc", 0, "ALG", "congestion control of the bulk-transfer sockets (default cubic; 'default' = the namespace's)")
+      .option("socket-cc", 0, "ALG", "congestion control of the bulk-transfer sockets (default: the namespaces', as a run uses)")
       .option("bulk-seconds", 0, "S", "length of each bulk transfer (default: slow start + window)")
       .option("window", 0, "S", "measurement window at the end of each transfer (default max(2 s, 3 RTT))")
       .option("streams", 0, "N", "parallel TCP connections per bulk transfer (default 1)")
@@ -149,7 +155,7 @@ int run_check_cmd(int argc, char** argv) {
   o.rtt = !a.has("no-rtt");
   o.streams = static_cast<int>(a.get_int("streams", 1, 1, 64));
   o.loss = !a.has("no-loss");
-  o.congestion_control = a.get("socket-cc", "cubic");
+  o.congestion_control = a.get("socket-cc", "default");
   if (o.congestion_control == "default") o.congestion_control.clear();
   o.bulk_seconds = seconds_option(a, "bulk-seconds", 0);
   o.window_seconds = seconds_option(a, "window", 0);
@@ -194,6 +200,18 @@ int run_check_cmd(int argc, char** argv) {
   return 0;
 }
 
+// Prints the link's counters of a finished run, one line per direction.
+void print_counters(const nlohmann::json& counters) {
+  if (!counters.contains("up")) return;
+  for (const char* d : {"up", "down"}) {
+    const auto& c = counters[d];
+    std::fprintf(stderr, "chunkbench netem: link %s: %llu packets in, %llu out, dropped %llu by loss, %llu by the queue; queue delay mean %.1f ms, max %.1f ms\n",
+                 d, c["packets_in"].get<unsigned long long>(), c["packets_out"].get<unsigned long long>(),
+                 c["dropped_loss"].get<unsigned long long>(), c["dropped_queue"].get<unsigned long long>(),
+                 c["queue_delay_mean_us"].get<double>() / 1e3, c["queue_delay_max_us"].get<double>() / 1e3);
+  }
+}
+
 int run_run_cmd(int argc, char** argv) {
   // Everything after "--" is the client command, verbatim.
   int split = argc;
@@ -205,115 +223,58 @@ int run_run_cmd(int argc, char** argv) {
   Args a("netem run", "[SCENARIO] [SCENARIO FLAGS] [--server 'CMD'] -- CLIENT_CMD [ARGS...]",
          "Create client and server namespaces joined by the scenario's link, start the server command (via sh -c)\n"
          "in the server namespace, then the client command in the client namespace, wait for the client and return\n"
-         "its exit status. Both get SERVER_ADDR, CLIENT_ADDR and CHUNKBENCH_NETEM_RUN. Everything is torn down at\n"
-         "the end, on Ctrl-C/SIGTERM, or — if the runner itself is killed — by its watchdog process (failing that,\n"
-         "by the next run or 'netem cleanup').");
+         "its exit status. Both get SERVER_ADDR, CLIENT_ADDR and CHUNKBENCH_NETEM_RUN. The client's stdout is ours;\n"
+         "the server's output goes to stderr, each line prefixed '[server] ', or to --server-log. At the end every\n"
+         "process in the server namespace gets SIGTERM and --server-grace seconds to exit (so a server writes its\n"
+         "statistics) before SIGKILL. Everything is torn down at the end, on Ctrl-C/SIGTERM, or — if the runner\n"
+         "itself is killed — by its watchdog process (failing that, by the next run or 'netem cleanup').");
   add_scenario_options(a);
   a.option("server", 's', "CMD", "server command, run with sh -c in the server namespace")
-      .option("wait-port", 0, "PORT", "before starting the client, wait until SERVER_ADDR:PORT accepts TCP connections")
+      .option("server-log", 0, "FILE", "append the server's stdout and stderr to FILE (default: stderr, prefixed)")
+      .option("server-grace", 0, "S", "seconds the server gets to exit after SIGTERM at the end (default 5)")
+      .option("wait-port", 0, "PORT", "before starting the client, wait until something listens on SERVER_ADDR:PORT")
       .option("wait-timeout", 0, "S", "how long --wait-port waits (default 30)")
-      .option("result", 0, "FILE", "write the scenario, link choice, sysctls and link counters as JSON")
-      .flag("quiet", 'q', "do not print the link choice");
+      .option("result", 0, "FILE", "write the run's record as JSON: scenario, link choice, sysctls, routes, counters, exits")
+      .flag("quiet", 'q', "do not print the link choice and counters");
   if (!a.parse(split, argv, 3)) return 0;
   if (split + 1 >= argc) throw Error(Errc::usage, "netem run: give the client command after '--' (see 'chunkbench netem run --help')");
-  std::vector<std::string> client_cmd(argv + split + 1, argv + argc);
-  nm::Scenario s = scenario_from(a);
+  nm::RunSpec spec;
+  spec.client_command.assign(argv + split + 1, argv + argc);
+  spec.scenario = scenario_from(a);
+  spec.backend = forced_backend(a);
   // Options are checked before any namespace exists.
-  std::optional<std::uint16_t> wait_port;
-  if (a.has("wait-port")) wait_port = static_cast<std::uint16_t>(a.get_int("wait-port", 0, 1, 65535));
-  const double limit = seconds_option(a, "wait-timeout", 30);
+  if (auto cmd = a.maybe("server")) spec.server_command = {"sh", "-c", *cmd};
+  if (a.has("wait-port")) spec.wait_port = static_cast<std::uint16_t>(a.get_int("wait-port", 0, 1, 65535));
+  spec.wait_timeout_s = seconds_option(a, "wait-timeout", 30);
+  spec.server_grace_s = seconds_option(a, "server-grace", 5);
+  spec.server_log = a.get("server-log", "");
+  spec.server_output = [](const std::string& line) { std::fprintf(stderr, "[server] %s\n", line.c_str()); };
+  const bool quiet = a.has("quiet");
   nm::require_net_admin();
 
+  // Signals are taken synchronously and polled by the run, so teardown runs in normal code.
   sigset_t sigs = teardown_signals();
-  sigaddset(&sigs, SIGCHLD);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  nm::Topology topo(s);
-  auto choice = nm::choose_backend(s, topo, forced_backend(a));
-  if (!a.has("quiet")) std::fprintf(stderr, "chunkbench netem: %s; link %s — %s\n", s.describe().c_str(), nm::backend_name(choice.backend), choice.reason.c_str());
-  auto link = nm::make_link(choice.backend, topo);
-  std::vector<std::string> env = {std::string("SERVER_ADDR=") + nm::Topology::kServerAddr,
-                                  std::string("CLIENT_ADDR=") + nm::Topology::kClientAddr,
-                                  "CHUNKBENCH_NETEM_RUN=" + topo.run_id()};
-
-  nm::Child server;
-  if (auto cmd = a.maybe("server")) server = nm::Child::spawn({"sh", "-c", *cmd}, {topo.server_path(), env, true});
-
-  auto wait_signal = [&](int timeout_ms) -> int {
-    timespec ts{timeout_ms / 1000, (timeout_ms % 1000) * 1'000'000L};
-    int sig = sigtimedwait(&sigs, nullptr, &ts);
-    return (sig < 0 || sig == SIGCHLD) ? 0 : sig;
+  spec.interrupted = [sigs] {
+    timespec zero{0, 0};
+    int sig = sigtimedwait(&sigs, nullptr, &zero);
+    return sig > 0 ? sig : 0;
   };
-  auto server_failed = [&]() -> std::optional<int> {
-    if (!server.running() && server.pid() <= 0) return std::nullopt;
-    auto st = server.poll();
-    if (st && *st != 0) return st;  // exit 0 is a server that daemonised; its daemon lives in the namespace
-    return std::nullopt;
+  spec.on_link_ready = [&](const nm::RunResult& r) {
+    if (!quiet) std::fprintf(stderr, "chunkbench netem: %s; link %s — %s\n", r.scenario.describe().c_str(), nm::backend_name(r.backend), r.backend_reason.c_str());
   };
-  int exit_code = 0;
-  int got_signal = 0;
-  std::string failure;
-  if (wait_port) {
-    const std::uint16_t port = *wait_port;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit);
-    for (;;) {
-      if (nm::server_port_open(topo, port)) break;
-      if (auto st = server_failed()) {
-        failure = "server command exited with status " + std::to_string(*st) + " before listening";
-        break;
-      }
-      if ((got_signal = wait_signal(100))) break;
-      if (std::chrono::steady_clock::now() > deadline) {
-        failure = "nothing listened on " + std::string(nm::Topology::kServerAddr) + ":" + std::to_string(port) + " within " +
-                  a.get("wait-timeout", "30") + " s";
-        break;
-      }
-    }
-  }
-  nm::Child client;
-  if (failure.empty() && !got_signal) {
-    client = nm::Child::spawn(client_cmd, {topo.client_path(), env, true});
-    for (;;) {
-      if (auto st = client.poll()) {
-        exit_code = *st;
-        break;
-      }
-      if (auto st = server_failed()) {
-        failure = "server command exited with status " + std::to_string(*st) + " while the client ran";
-        break;
-      }
-      if ((got_signal = wait_signal(50))) break;
-    }
-  }
-  if (got_signal) std::fprintf(stderr, "chunkbench netem: %s, stopping the run\n", strsignal(got_signal));
-  if (client.running()) client.terminate(2000);
-  if (server.running()) server.terminate(2000);
-  else server.terminate(0);
-  nlohmann::json result = {{"scenario", s.to_json()},
-                           {"link", link->describe()},
-                           {"reason", choice.reason},
-                           {"counters", link->counters()},
-                           {"sysctls", topo.sysctls()},
-                           {"run_id", topo.run_id()},
-                           {"client_exit", exit_code}};
-  if (!a.has("quiet") && result["counters"].contains("up")) {
-    for (const char* d : {"up", "down"}) {
-      const auto& c = result["counters"][d];
-      std::fprintf(stderr, "chunkbench netem: link %s: %llu packets in, %llu out, dropped %llu by loss, %llu by the queue; queue delay mean %.1f ms, max %.1f ms\n",
-                   d, c["packets_in"].get<unsigned long long>(), c["packets_out"].get<unsigned long long>(),
-                   c["dropped_loss"].get<unsigned long long>(), c["dropped_queue"].get<unsigned long long>(),
-                   c["queue_delay_mean_us"].get<double>() / 1e3, c["queue_delay_max_us"].get<double>() / 1e3);
-    }
-  }
-  link.reset();
-  topo.teardown();
+  nm::RunResult r = nm::run(spec);
+  if (r.signal) std::fprintf(stderr, "chunkbench netem: %s, stopped the run\n", strsignal(r.signal));
+  if (!quiet) print_counters(r.counters);
+  if (r.server_killed) std::fprintf(stderr, "chunkbench netem: the server did not exit within %g s of SIGTERM and was killed\n", spec.server_grace_s);
   if (auto f = a.maybe("result")) {
     std::ofstream out(*f);
-    out << result.dump(2) << "\n";
+    out << r.to_json().dump(2) << "\n";
     if (!out) throw Error(Errc::io, "--result: cannot write " + *f);
   }
-  if (!failure.empty()) throw Error(Errc::io, "netem run: " + failure);
-  if (got_signal) return 128 + got_signal;
-  return exit_code;
+  if (!r.failure.empty()) throw Error(Errc::io, "netem run: " + r.failure);
+  if (r.signal) return 128 + r.signal;
+  return r.client_status;
 }
 
 }  // namespace

@@ -341,12 +341,6 @@ std::string mbit(double bps) {
 
 }  // namespace
 
-bool server_port_open(const Topology& t, std::uint16_t port) {
-  Fd c = socket_in(t.client_ns(), SOCK_STREAM);
-  sockaddr_in a = addr_of(Topology::kServerAddr, port);
-  return ::connect(c.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-}
-
 bool rtt_within_tolerance(double configured_ms, double measured_ms) {
   return std::abs(measured_ms - configured_ms) <= std::max(0.02 * configured_ms, 2.0);
 }
@@ -386,6 +380,8 @@ nlohmann::json CheckResult::to_json() const {
   if (up.total_s > 0) j["throughput"] = {{"up", up.to_json()}, {"down", down.to_json()}};
   if (loss_up.sent) j["loss"] = {{"up", loss_up.to_json()}, {"down", loss_down.to_json()}};
   j["counters"] = counters;
+  j["congestion_control"] = {{"algorithm", congestion_control},
+                             {"source", congestion_control_per_socket ? "per socket" : "namespace default"}};
   return j;
 }
 
@@ -394,6 +390,11 @@ std::string CheckResult::to_text() const {
   char line[512];
   o << "scenario " << scenario << "\n";
   if (link.contains("backend")) o << "link     " << link["backend"].get<std::string>() << (link.contains("reason") ? " — " + link["reason"].get<std::string>() : "") << "\n";
+  if (!congestion_control.empty())
+    o << "tcp cc   " << congestion_control
+      << (congestion_control_per_socket ? " (set per socket for the bulk transfers; a run's programs get the namespaces' default)"
+                                        : " (the namespaces' default, as a run's programs get it)")
+      << "\n";
   std::snprintf(line, sizeof line, "%-32s %16s %16s  %s\n", "", "configured", "measured", "");
   o << line;
   auto ok = [](bool b) { return b ? "ok" : "OFF"; };
@@ -456,6 +457,8 @@ CheckResult run_check(Topology& t, Link& l, const CheckOptions& o) {
       window = std::min(window, total / 2);
       (is_up ? r.up : r.down) = measure_bulk(t, is_up, total, window, o.congestion_control, std::max(1, o.streams), *dir);
     }
+    r.congestion_control = r.down.congestion_control;
+    r.congestion_control_per_socket = !o.congestion_control.empty();
   }
   if (o.loss) {
     for (auto [dir, is_up] : {std::pair{&s.up, true}, std::pair{&s.down, false}}) {
@@ -463,6 +466,8 @@ CheckResult run_check(Topology& t, Link& l, const CheckOptions& o) {
       (is_up ? r.loss_up : r.loss_down) = measure_loss(t, is_up, n, *dir);
     }
   }
+  if (r.congestion_control.empty() && r.sysctls.contains("server"))
+    r.congestion_control = r.sysctls["server"].value("net.ipv4.tcp_congestion_control", std::string());
   r.counters = l.counters();
   return r;
 }

@@ -58,12 +58,15 @@ BackendChoice choose_backend(const Scenario& s, const Topology& t, std::optional
 }
 
 std::unique_ptr<Link> make_link(Backend b, Topology& t) {
+  std::unique_ptr<Link> link;
   switch (b) {
-    case Backend::kernel: return make_kernel_link(t);
-    case Backend::tun: return make_tun_link(t);
-    case Backend::wondershaper: return make_wondershaper_link(t);
+    case Backend::kernel: link = make_kernel_link(t); break;
+    case Backend::tun: link = make_tun_link(t); break;
+    case Backend::wondershaper: link = make_wondershaper_link(t); break;
   }
-  throw Error(Errc::usage, "unknown backend");
+  if (!link) throw Error(Errc::usage, "unknown backend");
+  apply_server_route(t);
+  return link;
 }
 
 void add_veth(Topology& t) {

@@ -52,6 +52,30 @@ std::vector<pid_t> pids_in_netns(const std::string& path) {
   return pids;
 }
 
+namespace {
+// /proc/net/tcp rows: "sl local_address rem_address st ...", addresses as HEXIP:HEXPORT, LISTEN = 0A.
+bool listening_in(const std::string& table, std::uint16_t port) {
+  std::ifstream in(table);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    std::string sl, local, remote, state;
+    if (!(row >> sl >> local >> remote >> state)) continue;
+    auto colon = local.rfind(':');
+    if (colon == std::string::npos || state != "0A") continue;
+    if (std::strtoul(local.c_str() + colon + 1, nullptr, 16) == port) return true;
+  }
+  return false;
+}
+}  // namespace
+
+bool tcp_listening(const std::string& path, std::uint16_t port) {
+  // /proc/thread-self/net is the calling thread's namespace, /proc/self/net the main thread's.
+  ScopedNetns in(path);
+  return listening_in("/proc/thread-self/net/tcp", port) || listening_in("/proc/thread-self/net/tcp6", port);
+}
+
 bool have_net_admin() {
   std::ifstream in("/proc/self/status");
   std::string line;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -60,29 +61,40 @@ Prepared prepare(const std::vector<std::string>& args, const std::vector<std::st
   _exit(127);
 }
 
-pid_t fork_exec(const Prepared& p, int netns_fd, int out_fd, int err_fd, bool new_group, bool die_with_parent,
-                pid_t parent, int fd3 = -1) {
-  pid_t pid = fork();
-  if (pid != 0) return pid;
-  // Child.
+struct ChildIo {
+  int netns = -1;      // setns target
+  int out = -1, err = -1;  // become stdout / stderr
+  int fd3 = -1;        // becomes fd 3
+  bool stdin_null = false;
+};
+
+// The child's side of both spawn kinds, between fork and exec (or the body): async-signal-safe only.
+void child_setup(const ChildIo& io, int report_fd, bool new_group, bool die_with_parent, pid_t parent) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD}) signal(s, SIG_DFL);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD}) signal(s, SIG_DFL);
   if (die_with_parent) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
   }
   if (new_group) setpgid(0, 0);
-  if (fd3 == 3) fcntl(3, F_SETFD, 0);  // dup2 onto itself would leave CLOEXEC set
-  else if (fd3 >= 0 && dup2(fd3, 3) != 3) child_fail(err_fd, "dup2");  // the copy is without CLOEXEC
-  if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) != 0) child_fail(err_fd, "setns");
-  if (out_fd >= 0) {
-    dup2(out_fd, 1);
-    dup2(out_fd, 2);
+  // stdout/stderr first: a descriptor that happens to be number 3 is copied before fd 3 is replaced.
+  if (io.out >= 0 && io.out != 1) dup2(io.out, 1);
+  if (io.err >= 0 && io.err != 2) dup2(io.err, 2);
+  if (io.fd3 == 3) fcntl(3, F_SETFD, 0);  // dup2 onto itself would leave CLOEXEC set
+  else if (io.fd3 >= 0 && dup2(io.fd3, 3) != 3) child_fail(report_fd, "dup2");  // the copy is without CLOEXEC
+  if (io.netns >= 0 && setns(io.netns, CLONE_NEWNET) != 0) child_fail(report_fd, "setns");
+  if (io.stdin_null) {
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, 0);
   }
-  int devnull = open("/dev/null", O_RDONLY);
-  if (devnull >= 0 && out_fd >= 0) dup2(devnull, 0);
+}
+
+pid_t fork_exec(const Prepared& p, const ChildIo& io, int err_fd, bool new_group, bool die_with_parent, pid_t parent) {
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  child_setup(io, err_fd, new_group, die_with_parent, parent);
   execvpe(p.argv[0], p.argv.data(), p.envp.data());
   child_fail(err_fd, p.argv[0]);
 }
@@ -133,7 +145,11 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   if (pipe2(err, O_CLOEXEC) != 0) throw_errno("pipe");
   Fd err_r(err[0]), err_w(err[1]);
   Prepared p = prepare(argv, {});
-  pid_t pid = fork_exec(p, ns.get(), out_w.get(), err_w.get(), false, true, getpid());
+  ChildIo io;
+  io.netns = ns.get();
+  io.out = io.err = out_w.get();
+  io.stdin_null = true;
+  pid_t pid = fork_exec(p, io, err_w.get(), false, true, getpid());
   if (pid < 0) throw_errno("fork for " + argv[0]);
   out_w.reset();
   err_w.reset();
@@ -186,19 +202,57 @@ Child Child::spawn(const std::vector<std::string>& argv, const SpawnOptions& opt
   if (pipe2(err, O_CLOEXEC) != 0) throw_errno("pipe");
   Fd err_r(err[0]), err_w(err[1]);
   Prepared p = prepare(argv, opts.extra_env);
-  pid_t pid = fork_exec(p, ns.get(), -1, err_w.get(), true, opts.die_with_parent, getpid(), opts.fd3);
+  pid_t pid = fork_exec(p, {ns.get(), opts.stdout_fd, opts.stderr_fd, opts.fd3, false}, err_w.get(), true,
+                        opts.die_with_parent, getpid());
   if (pid < 0) throw_errno("fork for " + argv[0]);
+  err_w.reset();
+  return adopt(pid, err_r.get(), "cannot run " + join_command(argv));
+}
+
+Child Child::adopt(pid_t pid, int setup_error_fd, const std::string& failure) {
   // Both sides call setpgid so the group exists before anyone signals it.
   setpgid(pid, pid);
-  err_w.reset();
   Child c;
   c.pid_ = pid;
-  std::string exec_err = read_exec_error(err_r.get());
-  if (!exec_err.empty()) {
+  std::string err = read_exec_error(setup_error_fd);
+  if (!err.empty()) {
     c.wait();
-    throw Error(Errc::io, "cannot run " + join_command(argv) + ": " + exec_err);
+    throw Error(Errc::io, failure + ": " + err);
   }
   return c;
+}
+
+Child Child::fork_call(const std::function<int()>& body, const SpawnOptions& opts, const std::string& what) {
+  Fd ns = open_netns(opts.netns_path);
+  int err[2];
+  if (pipe2(err, O_CLOEXEC) != 0) throw_errno("pipe");
+  Fd err_r(err[0]), err_w(err[1]);
+  // Unflushed output of ours would otherwise be written a second time by the child's exit.
+  std::fflush(nullptr);
+  const pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) throw_errno("fork for " + what);
+  if (pid == 0) {
+    child_setup({ns.get(), opts.stdout_fd, opts.stderr_fd, opts.fd3, false}, err_w.get(), true, opts.die_with_parent, parent);
+    // Only this thread exists in the child now, so the environment may change.
+    for (const auto& kv : opts.extra_env) {
+      auto eq = kv.find('=');
+      setenv(kv.substr(0, eq).c_str(), eq == std::string::npos ? "" : kv.c_str() + eq + 1, 1);
+    }
+    err_w.reset();  // setup done: EOF tells the parent
+    int code = 1;
+    try {
+      code = body();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s: %s\n", what.c_str(), e.what());
+    } catch (...) {
+      std::fprintf(stderr, "%s: unknown exception\n", what.c_str());
+    }
+    std::fflush(nullptr);
+    _exit(code);  // not exit(): the parent's atexit handlers and static objects are not the child's to run
+  }
+  err_w.reset();
+  return adopt(pid, err_r.get(), "cannot start " + what);
 }
 
 std::optional<int> Child::poll() {

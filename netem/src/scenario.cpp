@@ -183,6 +183,21 @@ void parse_sysctls(const nlohmann::json& j, Sysctls& s) {
   }
 }
 
+// "server": {"initcwnd": 40, "initrwnd": 40}; integers, or their decimal text (from a flag).
+void parse_server_route(const nlohmann::json& j, ServerRoute& r) {
+  check_keys(j, "server", {"initcwnd", "initrwnd"});
+  for (auto [key, field] : {std::pair{"initcwnd", &r.initcwnd}, std::pair{"initrwnd", &r.initrwnd}}) {
+    if (!j.contains(key)) continue;
+    const auto& v = j[key];
+    long long n = -1;
+    if (v.is_number_integer()) n = v.get<long long>();
+    else if (v.is_string() && !v.get<std::string>().empty() && v.get<std::string>().find_first_not_of("0123456789") == std::string::npos)
+      n = std::strtoll(v.get<std::string>().c_str(), nullptr, 10);
+    if (n < 1 || n > 65535) bad(std::string("server.") + key, "must be a number of segments in 1..65535, got " + v.dump());
+    *field = static_cast<int>(n);
+  }
+}
+
 nlohmann::json direction_json(const Direction& d) {
   nlohmann::json j = nlohmann::json::object();
   j["delay"] = format_duration(d.delay_ns);
@@ -274,6 +289,8 @@ nlohmann::json Scenario::to_json() const {
   if (sysctls.tcp_wmem) s["tcp_wmem"] = *sysctls.tcp_wmem;
   if (sysctls.tcp_slow_start_after_idle) s["tcp_slow_start_after_idle"] = *sysctls.tcp_slow_start_after_idle;
   if (!s.empty()) j["sysctl"] = s;
+  if (server.initcwnd) j["server"]["initcwnd"] = *server.initcwnd;
+  if (server.initrwnd) j["server"]["initrwnd"] = *server.initrwnd;
   return j;
 }
 
@@ -283,6 +300,8 @@ std::string Scenario::describe() const {
   if (sysctls.tcp_rmem) s += ", tcp_rmem " + *sysctls.tcp_rmem;
   if (sysctls.tcp_wmem) s += ", tcp_wmem " + *sysctls.tcp_wmem;
   if (sysctls.tcp_slow_start_after_idle) s += ", slow_start_after_idle " + std::to_string(*sysctls.tcp_slow_start_after_idle);
+  if (server.initcwnd) s += ", server initcwnd " + std::to_string(*server.initcwnd);
+  if (server.initrwnd) s += ", server initrwnd " + std::to_string(*server.initrwnd);
   return s;
 }
 
@@ -290,7 +309,7 @@ Scenario scenario_from_json(const nlohmann::json& j, const std::string& source) 
   try {
     static const std::vector<std::string> dir_keys = {"delay", "jitter", "rate", "loss", "queue"};
     std::vector<std::string> top = dir_keys;
-    top.insert(top.end(), {"name", "up", "down", "mtu", "sysctl"});
+    top.insert(top.end(), {"name", "up", "down", "mtu", "sysctl", "server"});
     check_keys(j, "", top);
     Scenario s;
     if (j.contains("name")) {
@@ -320,6 +339,7 @@ Scenario scenario_from_json(const nlohmann::json& j, const std::string& source) 
       if (d->queue_bytes && d->queue_bytes < static_cast<std::uint64_t>(s.mtu))
         bad(std::string(key) + ".queue", std::to_string(d->queue_bytes) + " bytes cannot hold one " + std::to_string(s.mtu) + "-byte packet");
     if (j.contains("sysctl")) parse_sysctls(j["sysctl"], s.sysctls);
+    if (j.contains("server")) parse_server_route(j["server"], s.server);
     return s;
   } catch (const Error& e) {
     throw Error(Errc::invalid_input, source + ": " + e.what());
@@ -378,6 +398,8 @@ Scenario apply_overrides(const Scenario& base, const std::vector<std::pair<std::
       j["down"][key.substr(5)] = value;
     } else if (key.rfind("sysctl.", 0) == 0) {
       j["sysctl"][key.substr(7)] = value;
+    } else if (key.rfind("server.", 0) == 0) {
+      j["server"][key.substr(7)] = value;
     } else if (key == "mtu") {
       char* end = nullptr;
       long long v = std::strtoll(value.c_str(), &end, 10);

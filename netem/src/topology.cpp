@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -11,6 +13,7 @@
 #include <chrono>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "chunkbench/error.hpp"
@@ -76,7 +79,49 @@ pid_t owner_pid(const std::string& ns) {
   return static_cast<pid_t>(pid);
 }
 
+bool has_word(const std::string& list, const std::string& word) {
+  std::istringstream in(list);
+  std::string w;
+  while (in >> w)
+    if (w == word) return true;
+  return false;
+}
+
+// The kernel builds the algorithm in or has it as module tcp_NAME; a setsockopt by a CAP_NET_ADMIN
+// process loads such a module too, where there is no modprobe.
+void load_congestion_control(const std::string& name) {
+  const char* key = "net.ipv4.tcp_available_congestion_control";
+  if (has_word(read_sysctl(key), name)) return;
+  std::string tried;
+  try {
+    auto r = run_command({"modprobe", "tcp_" + name});
+    tried = "modprobe tcp_" + name + " exited " + std::to_string(r.status);
+  } catch (const Error& e) {
+    tried = e.what();
+  }
+  if (!has_word(read_sysctl(key), name)) {
+    Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (s) setsockopt(s.get(), IPPROTO_TCP, TCP_CONGESTION, name.data(), static_cast<socklen_t>(name.size()));
+  }
+  if (!has_word(read_sysctl(key), name))
+    throw Error(Errc::invalid_input, "sysctl.congestion_control: this kernel has no TCP congestion control '" + name +
+                                         "' (" + key + ": " + read_sysctl(key) + "; " + tried + ")");
+}
+
 }  // namespace
+
+std::string allow_congestion_control(const std::string& name) {
+  load_congestion_control(name);
+  const char* key = "net.ipv4.tcp_allowed_congestion_control";
+  // Two runs may add different names at once: write, read back, and write again if the other's
+  // write replaced ours.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    std::string allowed = read_sysctl(key);
+    if (has_word(allowed, name)) return attempt == 0 ? "" : name;
+    write_sysctl(key, allowed + " " + name);
+  }
+  throw Error(Errc::io, std::string(key) + ": '" + name + "' does not stay in the list (" + read_sysctl(key) + ")");
+}
 
 std::vector<std::string> list_chunkbench_namespaces() {
   std::vector<std::string> out;
@@ -163,6 +208,11 @@ Topology::Topology(const Scenario& s) : scenario_(s) {
       write_sysctl("net.ipv6.conf.all.disable_ipv6", "1");
       write_sysctl("net.ipv6.conf.default.disable_ipv6", "1");
     }
+    if (s.sysctls.congestion_control) {
+      std::string added = allow_congestion_control(*s.sysctls.congestion_control);
+      sysctls_["host"] = {{"net.ipv4.tcp_allowed_congestion_control", read_sysctl("net.ipv4.tcp_allowed_congestion_control")},
+                          {"added", added.empty() ? nlohmann::json() : nlohmann::json(added)}};
+    }
     apply_sysctls(client_);
     apply_sysctls(server_);
   } catch (...) {
@@ -185,20 +235,7 @@ std::string Topology::server_path() const { return netns_path(server_); }
 void Topology::apply_sysctls(const std::string& ns) {
   ScopedNetns in(netns_path(ns));
   const Sysctls& k = scenario_.sysctls;
-  if (k.congestion_control) {
-    try {
-      write_sysctl("net.ipv4.tcp_congestion_control", *k.congestion_control);
-    } catch (const Error&) {
-      std::string allowed = read_sysctl("net.ipv4.tcp_allowed_congestion_control");
-      std::string available = read_sysctl("net.ipv4.tcp_available_congestion_control");
-      throw Error(Errc::invalid_input,
-                  "sysctl.congestion_control: cannot make '" + *k.congestion_control + "' the default in namespace " +
-                      ns + ": a namespace may only default to an algorithm in the host's "
-                      "net.ipv4.tcp_allowed_congestion_control (" + allowed + "; available: " + available +
-                      "), a host setting chunkbench does not change. Programs can still pick it per socket with "
-                      "setsockopt(TCP_CONGESTION)");
-    }
-  }
+  if (k.congestion_control) write_sysctl("net.ipv4.tcp_congestion_control", *k.congestion_control);
   if (k.tcp_rmem) write_sysctl("net.ipv4.tcp_rmem", *k.tcp_rmem);
   if (k.tcp_wmem) write_sysctl("net.ipv4.tcp_wmem", *k.tcp_wmem);
   if (k.tcp_slow_start_after_idle) write_sysctl("net.ipv4.tcp_slow_start_after_idle", std::to_string(*k.tcp_slow_start_after_idle));
@@ -206,6 +243,9 @@ void Topology::apply_sysctls(const std::string& ns) {
   for (const char* key : {"net.ipv4.tcp_congestion_control", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
                           "net.ipv4.tcp_slow_start_after_idle", "net.core.rmem_max", "net.core.wmem_max"})
     got[key] = read_sysctl(key);
+  if (k.congestion_control && got["net.ipv4.tcp_congestion_control"] != *k.congestion_control)
+    throw Error(Errc::io, "sysctl.congestion_control: wrote '" + *k.congestion_control + "' in " + ns + " but it reads back '" +
+                              got["net.ipv4.tcp_congestion_control"].get<std::string>() + "'");
   if (k.tcp_wmem && got["net.ipv4.tcp_wmem"] != *k.tcp_wmem)
     throw Error(Errc::io, "sysctl.tcp_wmem: wrote '" + *k.tcp_wmem + "' in " + ns + " but it reads back '" +
                               got["net.ipv4.tcp_wmem"].get<std::string>() + "'");

@@ -22,9 +22,10 @@ struct CheckOptions {
   int rtt_samples = 0;             // 0 = about 3 s worth, between 3 and 10
   double bulk_seconds = 0;         // 0 = long enough for slow start to reach the rate, plus two windows
   double window_seconds = 0;       // 0 = max(2 s, 3 RTT); throughput: best such window in the last two
-  // Per socket (setsockopt TCP_CONGESTION) for the bulk transfers; empty = the namespace's default.
-  // CUBIC by default: BBRv1 at 1 s RTT behind a one-BDP drop-tail queue stays far below the rate
-  // for tens of seconds (its startup overfills the queue), which would measure BBR, not the link.
+  // Per socket (setsockopt TCP_CONGESTION) for the bulk transfers; empty = the namespace's default,
+  // which is what a run's programs get (`netem check` uses that). CUBIC here by default for the
+  // link's fidelity tests: BBRv1 at 1 s RTT behind a one-BDP drop-tail queue stays far below the
+  // rate for tens of seconds (its startup overfills the queue), which would measure BBR, not the link.
   std::string congestion_control = "cubic";
   int streams = 1;                 // parallel TCP connections of each bulk transfer
   int loss_probes = 0;             // 0 = 10,000 when loss is configured, else 1,000
@@ -62,6 +63,10 @@ struct CheckResult {
   BulkResult up, down;
   LossResult loss_up, loss_down;
   nlohmann::json link, counters, sysctls;
+  // What the bulk transfers' sockets used, and whether that is the namespaces' default (as in a
+  // run) or was set per socket.
+  std::string congestion_control;
+  bool congestion_control_per_socket = false;
   nlohmann::json to_json() const;
   std::string to_text() const;
 };
@@ -69,9 +74,7 @@ struct CheckResult {
 // Runs the checks over an already attached link.
 CheckResult run_check(Topology& t, Link& l, const CheckOptions& o);
 
-// True once something in the server namespace accepts TCP connections on kServerAddr:port,
-// tried from the client namespace across the link.
-bool server_port_open(const Topology& t, std::uint16_t port);
+// (Waiting for a server's port: wait_for_listen() in run.hpp, which does not connect.)
 
 // Tolerances the tests and `--strict` use: RTT within max(2 %, 2 ms), rate within 5 %.
 bool rtt_within_tolerance(double configured_ms, double measured_ms);

@@ -41,6 +41,10 @@ bool kernel_has_netem(const std::string& probe_ns);
 // what the scenario needs and the kernel has; the reason says why, for the user and the result.
 BackendChoice choose_backend(const Scenario& s, const Topology& t, std::optional<Backend> forced);
 
+// Builds the backend's devices and then sets the scenario's server route attributes (initcwnd).
 std::unique_ptr<Link> make_link(Backend b, Topology& t);
+
+// `ip -o route show` of a namespace (by name), one route per line: what a result records.
+std::string route_table(const std::string& ns);
 
 }  // namespace chunkbench::netem

@@ -4,6 +4,7 @@
 // runner can hold handles of both namespaces while itself staying in the host's.
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ class ScopedNetns {
 
 // Processes whose network namespace is the one at `path` (what `ip netns pids` reports).
 std::vector<pid_t> pids_in_netns(const std::string& path);
+
+// True when a TCP socket in the namespace at `path` listens on `port` (any address), read from the
+// namespace's /proc/net/tcp{,6}: unlike a test connection it is never seen, logged or counted by the server.
+bool tcp_listening(const std::string& path, std::uint16_t port);
 
 // Throws a clear Error unless the process may create namespaces and configure their links.
 void require_net_admin();

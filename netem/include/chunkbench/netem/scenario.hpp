@@ -35,12 +35,22 @@ struct Sysctls {
   bool operator==(const Sysctls&) const = default;
 };
 
+// Route attributes of the server namespace's route to the client: the server's initial congestion
+// window (segments it may send before the first ACK) and the receive window it first advertises.
+struct ServerRoute {
+  std::optional<int> initcwnd;  // `ip route ... initcwnd N`; unset = the kernel's (10)
+  std::optional<int> initrwnd;  // `ip route ... initrwnd N`
+
+  bool operator==(const ServerRoute&) const = default;
+};
+
 struct Scenario {
   std::string name = "custom";
   Direction up;    // client -> server
   Direction down;  // server -> client
   int mtu = 1500;
   Sysctls sysctls;
+  ServerRoute server;
 
   bool operator==(const Scenario&) const = default;
 
@@ -65,7 +75,7 @@ std::vector<std::string> preset_names();
 std::string preset_summary(const std::string& name);
 bool is_preset(const std::string& name);
 
-// Command-line overrides as (key, value) pairs with JSON keys: "delay", "up.rate", "sysctl.tcp_wmem",
+// Command-line overrides as (key, value) pairs with JSON keys: "delay", "up.rate", "sysctl.tcp_wmem", "server.initcwnd",
 // "queue" ("1000p", "6MB") ... They are merged into the base's JSON and the result re-validated, so a
 // flag and a file field share one parser and one error message.
 Scenario apply_overrides(const Scenario& base, const std::vector<std::pair<std::string, std::string>>& overrides);

@@ -38,7 +38,8 @@ class Topology {
   std::string client_path() const;
   std::string server_path() const;
   const Scenario& scenario() const { return scenario_; }
-  // The TCP knobs actually in effect in each namespace, read back after applying.
+  // The TCP knobs actually in effect in each namespace ("client", "server"), read back after
+  // applying; with a congestion control, "host" holds the host's allowed list and what this run added.
   const nlohmann::json& sysctls() const { return sysctls_; }
 
   // Kills every process left in the namespaces, deletes them and the state file. Idempotent.
@@ -59,6 +60,13 @@ class Topology {
   nlohmann::json sysctls_ = nlohmann::json::object();
   bool torn_down_ = false;
 };
+
+// Makes a TCP congestion control usable as a namespace's default: loads it (modprobe, or the kernel's
+// autoload) and adds it to the host's net.ipv4.tcp_allowed_congestion_control, since the kernel lets
+// namespaces other than the host's default only to an allowed algorithm. The one host setting netem
+// changes; it only adds a name (the host's default stays) and is left in place, as concurrent runs may
+// rely on it. Returns the name when this call added it, else "".
+std::string allow_congestion_control(const std::string& name);
 
 struct CleanupReport {
   std::vector<std::string> namespaces;  // deleted
