@@ -63,6 +63,41 @@ TEST_F(Remote, StreamsAndConnectionsBoundTheH2Connections) {
   EXPECT_EQ(stats["protocols"]["h2"]["connections"], 3);
 }
 
+// The connection counts the server saw (serve-stats/1) are what the options say, for both protocols.
+TEST_F(Remote, ConnectionsOptionHonouredForH1AndH2PerServerStats) {
+  for (const char* http : {"1.1", "2"}) {
+    SCOPED_TRACE(http);
+    Serve srv(tmp, d.root, {}, std::string("serve-") + http);
+    ASSERT_TRUE(srv.ok()) << srv.log();
+    auto r = extract("-s " + srv.url("store/") + " --ca " + srv.ca() + " --http " + http +
+                     " -n 32 --connections 4 --json " + d.v2_idx + " " + out);
+    ASSERT_EQ(r.status, 0) << r.out;
+    EXPECT_TRUE(same_file(out, d.v2));
+    EXPECT_EQ(r.json["network"]["connections_opened"], 4);
+    EXPECT_EQ(r.json["network"]["link"]["connections"], 4);
+    auto stats = srv.stop_and_stats();
+    EXPECT_EQ(stats["schema"], "chunkbench.serve-stats/1");
+    EXPECT_EQ(stats["connections_accepted"], 4);
+    EXPECT_EQ(stats["protocols"][std::string(http) == "2" ? "h2" : "http/1.1"]["connections"], 4);
+    ::unlink(out.c_str());
+  }
+}
+
+// Without --connections, HTTP/2 opens what the link needs: one on loopback, however many streams
+// are asked for (libcurl alone opened one connection per stream beyond the first 100).
+TEST_F(Remote, ManyH2StreamsOnLoopbackStayOnOneConnection) {
+  Serve srv(tmp, d.root);
+  ASSERT_TRUE(srv.ok()) << srv.log();
+  auto r = extract("-s " + srv.url("store/") + " --ca " + srv.ca() + " --http 2 -n 256 --streams 256 --json " +
+                   d.v2_idx + " " + out);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(same_file(out, d.v2));
+  EXPECT_EQ(r.json["network"]["connections_opened"], 1);
+  auto stats = srv.stop_and_stats();
+  EXPECT_EQ(stats["connections_accepted"], 1);
+  EXPECT_EQ(stats["protocols"]["h2"]["requests"], r.json["chunks_fetched"]);
+}
+
 TEST_F(Remote, ForcedH2AgainstAnH1OnlyServerFailsClearly) {
   Serve srv(tmp, d.root, {"--protocols", "http/1.1"});
   ASSERT_TRUE(srv.ok()) << srv.log();
