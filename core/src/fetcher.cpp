@@ -107,6 +107,10 @@ struct Transfer {
   bool active = false;
   bool stalled = false;
   double last_activity = 0;  // steady-clock seconds of the last header or body byte
+  // Steady-clock seconds: added to the multi, request about to go out on its connection (curl's
+  // PREREQFUNCTION), first response byte. Our own clock: curl 7.88 restarts the base of
+  // PRETRANSFER/STARTTRANSFER when a transfer leaves its pending queue, but not of TOTAL.
+  double added_at = 0, sent_at = -1, first_at = -1;
   char errbuf[CURL_ERROR_SIZE] = {};
 };
 
@@ -190,9 +194,16 @@ double steady_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+int on_prereq(void* user, char*, char*, int, int) {
+  auto* t = static_cast<Transfer*>(user);
+  t->sent_at = steady_seconds();
+  return CURL_PREREQFUNC_OK;
+}
+
 std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   t->last_activity = steady_seconds();
+  if (t->first_at < 0) t->first_at = t->last_activity;
   std::string_view line(data, size * n);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   // A status line starts a new response (after a redirect or a 100 Continue): keep only the last.
@@ -297,6 +308,8 @@ Transfer& new_slot(BatchFetcher::Impl& im, const HttpOptions& o) {
   easy_set(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout * 1000), "CONNECTTIMEOUT_MS");
   easy_set(e, CURLOPT_HEADERFUNCTION, &on_header, "HEADERFUNCTION");
   easy_set(e, CURLOPT_HEADERDATA, static_cast<void*>(t.get()), "HEADERDATA");
+  easy_set(e, CURLOPT_PREREQFUNCTION, &on_prereq, "PREREQFUNCTION");
+  easy_set(e, CURLOPT_PREREQDATA, static_cast<void*>(t.get()), "PREREQDATA");
   easy_set(e, CURLOPT_BUFFERSIZE, static_cast<long>(o.buffer_size), "BUFFERSIZE");
   if (!o.ca_file.empty()) easy_set(e, CURLOPT_CAINFO, o.ca_file.c_str(), "CAINFO");
   im.slots.push_back(std::move(t));
@@ -393,7 +406,7 @@ class Batch {
   void fill_window();
   void start(Transfer& t, std::size_t index, HttpRequest req, unsigned attempt);
   void finish(Transfer& t, CURLcode result);
-  void record(const Transfer& t, long status, long version, long connects, curl_off_t ttfb_us, const std::string& why);
+  void record(const Transfer& t, long status, long version, long connects, const std::string& why);
   void abandon_stalled();
   void wait(int running);
 
@@ -463,11 +476,8 @@ std::size_t Batch::admit() {
     im_.warm = W::opening;
     return std::min<std::size_t>(limit(), n);
   }
-  for (auto& t : im_.slots) {
-    curl_off_t sent = 0;
-    if (t->active && curl_easy_getinfo(t->easy.get(), CURLINFO_PRETRANSFER_TIME_T, &sent) == CURLE_OK && sent == 0)
-      return active_;  // a connection is still in its handshakes
-  }
+  for (auto& t : im_.slots)
+    if (t->active && t->sent_at < 0) return active_;  // a connection is still in its handshakes
   im_.warm = W::warm;
   set_streams(std::min<long>(o_.streams, (im_.window + im_.connections - 1) / std::max(1u, im_.connections)));
   return limit();
@@ -529,7 +539,8 @@ void Batch::start(Transfer& t, std::size_t index, HttpRequest req, unsigned atte
   t.too_big = false;
   t.stalled = false;
   t.errbuf[0] = 0;
-  t.last_activity = steady_seconds();
+  t.last_activity = t.added_at = steady_seconds();
+  t.sent_at = t.first_at = -1;
   configure_request(t);
   // Once the connections are open, a stream waits for room on one of them rather than opening
   // another; during the warm-up each request opens its own (no effect on HTTP/1.1).
@@ -542,13 +553,11 @@ void Batch::start(Transfer& t, std::size_t index, HttpRequest req, unsigned atte
   ++active_;
 }
 
-void Batch::record(const Transfer& t, long status, long version, long connects, curl_off_t ttfb_us,
-                   const std::string& why) {
+void Batch::record(const Transfer& t, long status, long version, long connects, const std::string& why) {
   if (!stats_) return;
-  // PRETRANSFER: the request is about to go out on a connection that is ready; APPCONNECT: the
-  // handshakes this transfer made itself (0 on a reused connection), which are not queueing.
-  curl_off_t sent_us = 0, own_us = 0;
-  curl_easy_getinfo(t.easy.get(), CURLINFO_PRETRANSFER_TIME_T, &sent_us);
+  // APPCONNECT: the handshakes this transfer made itself, which are not queueing (no pending
+  // queue precedes them, so curl's base for it is the transfer's start).
+  curl_off_t own_us = 0;
   if (connects > 0) curl_easy_getinfo(t.easy.get(), CURLINFO_APPCONNECT_TIME_T, &own_us);
   if (connects > 0 && own_us == 0) curl_easy_getinfo(t.easy.get(), CURLINFO_CONNECT_TIME_T, &own_us);  // http://
   RequestRecord r;
@@ -558,9 +567,9 @@ void Batch::record(const Transfer& t, long status, long version, long connects, 
   r.range_length = t.req.range_length;
   r.start = t.start;
   r.end = stats_->now();
-  r.first_byte = ttfb_us > 0 ? t.start + static_cast<double>(ttfb_us) / 1e6 : -1;
-  r.sent = sent_us > 0 ? t.start + static_cast<double>(sent_us) / 1e6 : -1;
-  r.queue = sent_us > 0 ? std::max(0.0, static_cast<double>(sent_us - own_us) / 1e6) : 0;
+  r.first_byte = t.first_at >= 0 ? t.start + (t.first_at - t.added_at) : -1;
+  r.sent = t.sent_at >= 0 ? t.start + (t.sent_at - t.added_at) : -1;
+  r.queue = t.sent_at >= 0 ? std::max(0.0, t.sent_at - t.added_at - static_cast<double>(own_us) / 1e6) : 0;
   r.bytes = t.body.size();
   r.protocol = protocol_name(version);
   r.connects = connects;
@@ -577,11 +586,10 @@ void Batch::finish(Transfer& t, CURLcode result) {
   t.active = false;
   --active_;
   long status = 0, version = 0, connects = 0;
-  curl_off_t ttfb_us = 0, length = -1;
+  curl_off_t length = -1;
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
   curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
   curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
-  curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &ttfb_us);
   curl_easy_getinfo(e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
   const bool transport_error = result != CURLE_OK;
   if (transport_error) status = 0;
@@ -594,7 +602,7 @@ void Batch::finish(Transfer& t, CURLcode result) {
                     : std::string(curl_easy_strerror(result)) + (t.errbuf[0] ? std::string(" (") + t.errbuf + ")" : "");
   else if (status >= 500)
     why = "HTTP status " + std::to_string(status);
-  record(t, status, version, connects, ttfb_us, why);
+  record(t, status, version, connects, why);
   if (connects > 0 && im_.rtt < 0) {
     curl_off_t connect_us = 0;
     if (curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &connect_us) == CURLE_OK && connect_us > 0)
@@ -628,9 +636,7 @@ void Batch::finish(Transfer& t, CURLcode result) {
   resp.headers = std::move(t.headers);
   t.headers = {};
   resp.content_length = length > 0 ? static_cast<std::uint64_t>(length) : 0;
-  curl_off_t sent_us = 0;
-  curl_easy_getinfo(e, CURLINFO_PRETRANSFER_TIME_T, &sent_us);
-  resp.ttfb = static_cast<double>(std::max<curl_off_t>(0, ttfb_us - sent_us)) / 1e6;
+  resp.ttfb = t.sent_at >= 0 && t.first_at >= t.sent_at ? t.first_at - t.sent_at : 0;
   done_(t.index, t.req, std::move(resp));
 }
 
@@ -644,9 +650,7 @@ void Batch::abandon_stalled() {
     if (!t->active || now - t->last_activity <= o_.stall_timeout) continue;
     // Not sent yet (waiting for a connection, or connecting, which has its own timeout): the
     // clock starts when the request has gone out.
-    curl_off_t sent = 0;
-    curl_easy_getinfo(t->easy.get(), CURLINFO_PRETRANSFER_TIME_T, &sent);
-    if (sent == 0) {
+    if (t->sent_at < 0) {
       t->last_activity = now;
       continue;
     }

@@ -345,6 +345,29 @@ TEST_F(Remote, StatsOutHasOneRecordPerRequest) {
   EXPECT_EQ(bytes, r.json["bytes_fetched"].get<std::size_t>());
 }
 
+// Requests held for a busy connection: their wait is the queue figure, not part of the TTFB.
+// One HTTP/1.1 connection, every answer delayed 50 ms: request k cannot go out before k x 50 ms.
+TEST_F(Remote, QueuedStreamsReportQueueTimeApartFromTtfb) {
+  Serve srv(tmp, d.root, {"--response-delay", "50"});
+  ASSERT_TRUE(srv.ok()) << srv.log();
+  auto r = extract("-s " + srv.url("store/") + " --ca " + srv.ca() + " --http 1.1 --connections 1 -n 8 --json" +
+                   " --stats-out " + (tmp / "s.json") + " " + d.v2_idx + " " + out);
+  ASSERT_EQ(r.status, 0) << r.out;
+  auto j = nlohmann::json::parse(slurp(tmp / "s.json"));
+  std::size_t queued = 0;
+  for (const auto& rec : j["records"]) {
+    const double start = rec["start"], sent = rec["sent"], first = rec["first_byte"], end = rec["end"];
+    EXPECT_LE(start, sent);
+    EXPECT_LE(sent, first);
+    EXPECT_LE(first, end);
+    EXPECT_GE(first - sent, 0.05) << "the server held every answer 50 ms after it arrived";
+    EXPECT_LE(rec["queue"].get<double>(), sent - start + 1e-6);
+    queued += rec["queue"].get<double>() >= 0.05;
+  }
+  EXPECT_GE(queued, j["records"].size() / 2) << "most requests waited for the connection";
+  EXPECT_GE(r.json["network"]["queue_seconds"]["max"].get<double>(), 0.05);
+}
+
 // nginx as a production-like server: h2 over TLS with our CA, and plain http/1.1 on a second port.
 TEST_F(Remote, ThroughNginxOverH2AndPlainHttp) {
   if (!have_program("nginx") && !exists("/usr/sbin/nginx")) GTEST_SKIP() << "nginx is not installed";
