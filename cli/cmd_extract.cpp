@@ -88,8 +88,8 @@ int run_extract(int argc, char** argv) {
                                         "range (the image, adjacent chunks coalesced into one request), or auto\n                              "
                                         "(default with --source: per gap, whichever the cost model finds cheaper)");
   args.option("max-span", 0, "SIZE", "longest Range request, e.g. 8M = 8 MiB (default 8M)");
-  args.option("rtt", 0, "DURATION", "round-trip time for the auto cost model, e.g. 50ms or 0.05 (default: measured\n                              "
-                                 "with HEAD requests)");
+  args.option("rtt", 0, "DURATION", "round-trip time for the auto cost model and the link model (h2 then opens its\n                              "
+                                 "connections at once), e.g. 50ms or 0.05 (default: measured)");
   args.option("bandwidth", 0, "RATE", "link rate for the auto cost model: bytes/s with K/M/G = 1000s, or bits/s as\n                              "
                                        "50mbit (default 6.25M = 6.25 MB/s = 50mbit)");
   args.flag("in-place", 'k', "write into OUTPUT directly, keeping chunks already correct there (resume)");

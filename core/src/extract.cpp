@@ -71,6 +71,7 @@ Wiring wire(const ExtractRequest& r) {
   StoreOptions& so = w.store_options;
   so.compressed = r.compressed;
   so.http = link_http(r.http, w.target, r.window, r.bandwidth, r.window_memory);
+  if (r.rtt && *r.rtt > 0) so.http.rtt_hint = *r.rtt;
   // zstd's worst case for incompressible data is a few bytes per 128 KiB block; be generous.
   so.max_body = w.target.sizes.max + w.target.sizes.max / 64 + 4096;
   so.stats = r.on_request ? std::make_shared<FetchStats>(r.on_request) : std::make_shared<FetchStats>();

@@ -249,6 +249,7 @@ BatchFetcher::BatchFetcher(HttpOptions options, std::shared_ptr<FetchStats> stat
   impl_->window = options_.in_flight;
   impl_->cap = options_.max_in_flight;
   impl_->rate = std::max(0.0, options_.link_rate);
+  if (options_.rtt_hint > 0) impl_->rtt = options_.rtt_hint;
   impl_->multi.reset(curl_multi_init());
   if (!impl_->multi) throw Error(Errc::network, "curl_multi_init failed");
   CURLM* m = impl_->multi.get();
@@ -438,7 +439,8 @@ void Batch::set_streams(long per_connection) {
   multi_set(im_.multi.get(), CURLMOPT_MAX_CONCURRENT_STREAMS, std::max(1L, per_connection), "MAX_CONCURRENT_STREAMS");
 }
 
-// The first TCP handshake of the fetcher is its round trip (an IP literal needs no resolving).
+// The first connect of the fetcher is its round trip (an IP literal needs no resolving; curl 7.88
+// reports CONNECT only once TLS is done too, so this is at most two round trips late).
 void Batch::measure_rtt() {
   if (im_.rtt >= 0) return;
   for (auto& t : im_.slots) {
@@ -464,7 +466,7 @@ std::size_t Batch::admit() {
       return std::min<std::size_t>(limit(), im_.connections);
     }
     im_.warm = W::probing;
-    return 1;
+    if (im_.rtt < 0) return 1;
   }
   if (im_.warm == W::probing) {
     measure_rtt();
