@@ -10,8 +10,8 @@ namespace chunkbench::cli {
 
 int run_verify(int argc, char** argv) {
   Args args("verify", "-s STORE [-n N] [-r]",
-            "Decodes and hashes every chunk of a store that can list itself (a directory) in parallel and reports the ones whose\n"
-            "content does not match their name. Exit status 1 when any is bad.");
+            "Decodes and hashes every chunk of a store that can list itself (a directory) in parallel and\n"
+            "reports the ones whose content does not match their name. Exit status 1 when any is bad.");
   args.option("store", 's', "STORE", "chunk store directory");
   args.flag("uncompressed", 'u', "the store holds uncompressed chunks");
   args.option("digest", 0, "DIGEST", "sha512-256 (default) or sha256");
@@ -22,9 +22,7 @@ int run_verify(int argc, char** argv) {
   args.expect_positionals({});
   if (!args.has("store")) throw Error(Errc::usage, "verify: give the store with -s");
   StoreOptions so = store_options(args);
-  auto opened = open_store(args.get("store"), so);
-  auto* store = dynamic_cast<ListStore*>(opened.get());
-  if (!store) throw Error(Errc::usage, "verify: store " + args.get("store") + " cannot list its chunks");
+  auto store = open_list_store(args.get("store"), so);
   VerifyResult r = verify_store(*store, parse_digest(args.get("digest", "sha512-256")), threads_option(args),
                                 args.has("repair"));
   if (args.has("json")) {

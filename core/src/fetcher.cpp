@@ -40,7 +40,7 @@ using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
 using SharePtr = std::unique_ptr<CURLSH, ShareDeleter>;
 
 // curl_multi_poll can sleep through its whole timeout although nghttp2 already holds data
-// (reference §1.4); a short cap bounds that stall.
+// (seen with curl 7.88 and h2); a short cap bounds that stall.
 constexpr int kPollCapMs = 20;
 
 // Failures another attempt cannot fix: configuration and trust, not the network.

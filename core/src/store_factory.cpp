@@ -147,4 +147,10 @@ std::shared_ptr<WriteStore> open_write_store(const std::string& spec, StoreOptio
   return store;
 }
 
+std::shared_ptr<ListStore> open_list_store(const std::string& spec, StoreOptions& options) {
+  auto store = std::dynamic_pointer_cast<ListStore>(open_store(spec, options));
+  if (!store) bad_spec(spec, "this kind of store cannot list its chunks (listable: a directory)");
+  return store;
+}
+
 }  // namespace chunkbench

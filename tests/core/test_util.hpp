@@ -1,6 +1,8 @@
 #pragma once
 // Shared test fixtures: a scratch directory removed even when a test fails, deterministic data,
 // and running the chunkbench binary or other programs with their output captured.
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,6 +79,20 @@ inline RunResult run(const std::string& cmd) {
 }
 
 inline std::string chunkbench_bin() { return CHUNKBENCH_BIN; }
+
+// A loopback port nothing listens on right now (bound, then released): connecting is refused at
+// once, and a server started on it is the only one there.
+inline int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
 
 inline bool have_program(const std::string& name) {
   return run("command -v " + name + " >/dev/null").status == 0;

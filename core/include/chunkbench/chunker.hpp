@@ -1,6 +1,6 @@
 #pragma once
 // casync's buzhash content-defined chunker, boundary-for-boundary identical to Debian's casync
-// (including its test at exactly `min` bytes, formats.md §4.3). Chunking is memoryless: a boundary
+// (including its test at exactly `min` bytes). Chunking is memoryless: a boundary
 // depends only on the chunk's own start, so a chunker is reset after every cut.
 #include <cstdint>
 #include <span>

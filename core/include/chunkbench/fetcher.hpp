@@ -33,7 +33,7 @@ struct HttpOptions {
   double connect_timeout = 10;     // seconds for TCP + TLS
   double stall_timeout = 30;       // seconds without a body byte before the transfer is abandoned
   std::string ca_file;             // PEM bundle to trust instead of the system's; verification stays on
-  std::size_t buffer_size = 256 * 1024;  // CURLOPT_BUFFERSIZE: fewer h2 pauses and syscalls (reference §1.3)
+  std::size_t buffer_size = 256 * 1024;  // CURLOPT_BUFFERSIZE: fewer h2 pauses and syscalls
   // The link model (link_model.hpp). With link_rate > 0 the window follows the link: in_flight is
   // where it starts, window_for_link(measured RTT, rate, mean body) where it goes once the first
   // connection has measured the round trip, growing with the measured throughput; max_in_flight

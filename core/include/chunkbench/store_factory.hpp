@@ -43,6 +43,9 @@ std::shared_ptr<Store> open_stores(const std::vector<std::string>& specs, StoreO
 // A store that must take writes; fails naming the spec when its scheme cannot.
 std::shared_ptr<WriteStore> open_write_store(const std::string& spec, StoreOptions& options);
 
+// A store that can list its chunks (for verify and prune); fails naming the spec when it cannot.
+std::shared_ptr<ListStore> open_list_store(const std::string& spec, StoreOptions& options);
+
 // The fetcher `options` shares between remote stores (made on first use).
 std::shared_ptr<BatchFetcher> shared_fetcher(StoreOptions& options);
 
