@@ -77,8 +77,9 @@ int run_extract(int argc, char** argv) {
   add_store_options(args, true);
   args.option("seed", 0, "FILE", "an image whose chunks may be reused (FILE.caibx, FILE or INDEX:FILE)", true);
   args.option("seed-dir", 0, "DIR", "use every *.caibx under DIR whose image sits beside it as a seed", true);
-  args.option("concurrency", 'n', "N", "requests in flight to remote stores (default: 16 MiB of average chunks,\n                              "
-                                       "4 to 64, i.e. 64 at 64 KiB, 8 at 2 MiB); with only local stores, the\n                              "
+  args.option("concurrency", 'n', "N", "requests in flight to remote stores (default: follows the link, starting at\n                              "
+                                       "16 MiB of average chunks, 4 to 64, then 1.5 x measured RTT x rate / mean\n                              "
+                                       "chunk, growing with the measured rate); with only local stores, the\n                              "
                                        "number of worker threads (as before)");
   args.option("threads", 0, "N", "decode/verify/write threads (default: one per core)");
   add_http_options(args);
@@ -87,15 +88,15 @@ int run_extract(int argc, char** argv) {
                                         "range (the image, adjacent chunks coalesced into one request), or auto\n                              "
                                         "(default with --source: per gap, whichever the cost model finds cheaper)");
   args.option("max-span", 0, "SIZE", "longest Range request, e.g. 8M = 8 MiB (default 8M)");
-  args.option("rtt", 0, "DURATION", "round-trip time for the auto cost model, e.g. 50ms or 0.05 (default: measured\n                              "
-                                 "with HEAD requests)");
+  args.option("rtt", 0, "DURATION", "round-trip time for the auto cost model and the link model (h2 then opens its\n                              "
+                                 "connections at once), e.g. 50ms or 0.05 (default: measured)");
   args.option("bandwidth", 0, "RATE", "link rate for the auto cost model: bytes/s with K/M/G = 1000s, or bits/s as\n                              "
                                        "50mbit (default 6.25M = 6.25 MB/s = 50mbit)");
   args.flag("in-place", 'k', "write into OUTPUT directly, keeping chunks already correct there (resume)");
   args.option("digest", 0, "DIGEST", "require this digest (sha512-256 or sha256); default: the index's flag");
   args.flag("json", 0, "print the statistics as JSON on stdout (network: requests, retries, protocol, connections,\n                              "
                        "latency percentiles)");
-  args.option("stats-out", 0, "FILE", "write one JSON record per HTTP request (start, first byte, end, bytes, protocol,\n                              "
+  args.option("stats-out", 0, "FILE", "write one JSON record per HTTP request (start, sent, queue, first byte, end, bytes, protocol,\n                              "
                                       "connection reuse, attempt, status) to FILE");
   if (!args.parse(argc, argv)) return 0;
   args.expect_positionals({"INDEX", "OUTPUT"});

@@ -29,7 +29,8 @@ void add_store_options(Args& args, bool many) {
 void add_http_options(Args& args) {
   args.option("http", 0, "VER", "HTTP version for remote stores and --source: 1.1 or 2 (forced: a transfer that\n                              "
                                 "negotiates another version fails the run); default: h2 when the server offers it");
-  args.option("connections", 0, "N", "most connections per host (default: as many as -n needs; h2 needs one)");
+  args.option("connections", 0, "N", "connections per host, h1 and h2 (default: h1 as many as -n needs; h2 from the link:\n                              "
+                                   "RTT of the first handshake x --bandwidth over 16 initial windows, 1 to 32)");
   args.option("streams", 0, "N", "most h2 streams per connection (CURLMOPT_MAX_CONCURRENT_STREAMS, default 100)");
   args.option("retries", 0, "N", "retries after a network error or 5xx, capped exponential backoff with jitter\n                              "
                                  "(default 3)");

@@ -70,8 +70,8 @@ Wiring wire(const ExtractRequest& r) {
 
   StoreOptions& so = w.store_options;
   so.compressed = r.compressed;
-  so.http = r.http;
-  so.http.in_flight = r.window ? r.window : default_window(w.target);
+  so.http = link_http(r.http, w.target, r.window, r.bandwidth, r.window_memory);
+  if (r.rtt && *r.rtt > 0) so.http.rtt_hint = *r.rtt;
   // zstd's worst case for incompressible data is a few bytes per 128 KiB block; be generous.
   so.max_body = w.target.sizes.max + w.target.sizes.max / 64 + 4096;
   so.stats = r.on_request ? std::make_shared<FetchStats>(r.on_request) : std::make_shared<FetchStats>();
@@ -94,6 +94,21 @@ unsigned default_window(const Index& target) {
   return static_cast<unsigned>(std::clamp<std::uint64_t>((16u << 20) / std::max<std::uint64_t>(target.sizes.avg, 1), 4, 64));
 }
 
+HttpOptions link_http(HttpOptions h, const Index& target, unsigned window, double rate, std::uint64_t memory) {
+  if (window) {
+    h.in_flight = window;
+    h.max_in_flight = window;
+    h.link_rate = 0;
+    return h;
+  }
+  const std::uint64_t avg = std::max<std::uint64_t>(target.sizes.avg, 1);
+  h.in_flight = default_window(target);
+  h.max_in_flight = static_cast<unsigned>(std::clamp<std::uint64_t>(memory / avg, h.in_flight, 65536));
+  h.link_rate = rate;
+  h.expected_body = static_cast<double>(avg);
+  return h;
+}
+
 ExtractReport extract(const ExtractRequest& r) {
   const auto t0 = std::chrono::steady_clock::now();
   Wiring w = wire(r);
@@ -102,7 +117,7 @@ ExtractReport extract(const ExtractRequest& r) {
   opt.threads = w.threads;
   opt.in_place = r.in_place;
   opt.temp_path = r.temp_path;
-  opt.queue = w.store_options.http.in_flight;
+  opt.queue = w.store_options.http.max_in_flight;
   opt.progress = r.progress;
   opt.plan = w.plan;
   opt.range = w.source.get();
@@ -125,6 +140,11 @@ ExtractReport extract(const ExtractRequest& r) {
   rep.network = rep.requests->summary();
   for (const auto& [p, count] : rep.network.protocols) rep.protocol += (rep.protocol.empty() ? "" : "+") + p;
   rep.http = w.store_options.http;
+  if (const auto& f = w.store_options.fetcher) {
+    rep.link = {f->measured_rtt(), f->link_rate(), f->window(), f->connections()};
+    rep.http.in_flight = f->window();
+    rep.http.connections = f->connections();
+  }
   rep.threads = w.threads;
   rep.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rep;

@@ -56,7 +56,7 @@ std::vector<RequestRecord> FetchStats::records() const {
 FetchSummary FetchStats::summary() const {
   std::lock_guard g(mu_);
   FetchSummary s;
-  std::vector<double> total, ttfb;
+  std::vector<double> total, ttfb, queue;
   double first = 0, last = 0;
   for (const auto& r : records_) {
     if (s.requests == 0 || r.start < first) first = r.start;
@@ -68,10 +68,14 @@ FetchSummary FetchStats::summary() const {
     s.connections += static_cast<std::uint64_t>(std::max(0L, r.connects));
     if (!r.protocol.empty()) ++s.protocols[r.protocol];
     if (r.status != 0) total.push_back(r.end - r.start);
-    if (r.first_byte >= 0) ttfb.push_back(r.first_byte - r.start);
+    // From the moment the request went out: time spent queued for a stream or a connection is not
+    // the server's nor the link's, and is summarised on its own.
+    if (r.first_byte >= 0) ttfb.push_back(r.first_byte - (r.sent >= 0 ? r.sent : r.start));
+    if (r.sent >= 0) queue.push_back(r.queue);
   }
   s.request_seconds = summarise(std::move(total));
   s.ttfb_seconds = summarise(std::move(ttfb));
+  s.queue_seconds = summarise(std::move(queue));
   s.wall_seconds = s.requests ? last - first : 0;
   return s;
 }
@@ -80,7 +84,7 @@ std::string FetchStats::records_json() const {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& r : records()) {
     nlohmann::json j = {{"url", r.url},           {"method", r.method},         {"start", r.start},
-                        {"first_byte", r.first_byte}, {"end", r.end},           {"bytes", r.bytes},
+                        {"sent", r.sent},         {"queue", r.queue},           {"first_byte", r.first_byte}, {"end", r.end},           {"bytes", r.bytes},
                         {"protocol", r.protocol}, {"reused_connection", r.reused}, {"connects", r.connects},
                         {"attempt", r.attempt},   {"status", r.status}};
     if (r.range_length) j["range"] = {r.range_first, r.range_length};

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "chunkbench/error.hpp"
+#include "chunkbench/link_model.hpp"
 
 namespace chunkbench {
 
@@ -106,6 +107,10 @@ struct Transfer {
   bool active = false;
   bool stalled = false;
   double last_activity = 0;  // steady-clock seconds of the last header or body byte
+  // Steady-clock seconds: added to the multi, request about to go out on its connection (curl's
+  // PREREQFUNCTION), first response byte. Our own clock: curl 7.88 restarts the base of
+  // PRETRANSFER/STARTTRANSFER when a transfer leaves its pending queue, but not of TOTAL.
+  double added_at = 0, sent_at = -1, first_at = -1;
   char errbuf[CURL_ERROR_SIZE] = {};
 };
 
@@ -167,6 +172,20 @@ struct BatchFetcher::Impl {
   MultiPtr multi;
   std::vector<std::unique_ptr<Transfer>> slots;
   std::mt19937_64 rng{std::random_device{}()};
+  // HTTP/2 connections are opened before streams are spread over them: `probing` waits for the
+  // first connection's TCP handshake (the round trip that sizes the rest), `opening` for every
+  // connection's TLS handshake; then `warm`. HTTP/1.1 starts warm.
+  enum class Warm { cold, probing, opening, warm };
+  Warm warm = Warm::cold;
+  std::vector<Transfer*> warming;  // the transfers that open the connections
+  unsigned connections = 0;        // per host; 0: unlimited
+  unsigned window = 1;             // requests in flight now
+  unsigned cap = 1;                // most requests in flight (memory)
+  double rtt = -1;                 // TCP connect of the first connection
+  double rate = 0;                 // link estimate, bytes per second (0: no link model)
+  std::uint64_t body_bytes = 0, bodies = 0;  // answers so far, for the mean answer
+  double meter_start = 0;          // steady seconds; throughput is measured over about one round trip
+  std::uint64_t meter_bytes = 0;
 };
 
 namespace {
@@ -175,9 +194,16 @@ double steady_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+int on_prereq(void* user, char*, char*, int, int) {
+  auto* t = static_cast<Transfer*>(user);
+  t->sent_at = steady_seconds();
+  return CURL_PREREQFUNC_OK;
+}
+
 std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   t->last_activity = steady_seconds();
+  if (t->first_at < 0) t->first_at = t->last_activity;
   std::string_view line(data, size * n);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   // A status line starts a new response (after a redirect or a 100 Continue): keep only the last.
@@ -218,15 +244,27 @@ BatchFetcher::BatchFetcher(HttpOptions options, std::shared_ptr<FetchStats> stat
     : options_(std::move(options)), stats_(std::move(stats)), impl_(std::make_unique<Impl>()) {
   curl_init_once();
   if (options_.in_flight == 0) options_.in_flight = 1;
+  if (options_.max_in_flight < options_.in_flight) options_.max_in_flight = options_.in_flight;
+  if (options_.link_rate <= 0) options_.max_in_flight = options_.in_flight;  // no model: a fixed window
+  impl_->window = options_.in_flight;
+  impl_->cap = options_.max_in_flight;
+  impl_->rate = std::max(0.0, options_.link_rate);
+  if (options_.rtt_hint > 0) impl_->rtt = options_.rtt_hint;
   impl_->multi.reset(curl_multi_init());
   if (!impl_->multi) throw Error(Errc::network, "curl_multi_init failed");
   CURLM* m = impl_->multi.get();
-  if (options_.connections) {
-    multi_set(m, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options_.connections), "MAX_HOST_CONNECTIONS");
-    multi_set(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(options_.connections), "MAX_TOTAL_CONNECTIONS");
+  if (options_.version == HttpOptions::Version::http1_1) {
+    impl_->warm = Impl::Warm::warm;
+    impl_->connections = options_.connections;
+  } else {
+    impl_->connections = options_.connections ? options_.connections : 1;
+  }
+  if (impl_->connections) {
+    multi_set(m, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(impl_->connections), "MAX_HOST_CONNECTIONS");
+    multi_set(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(impl_->connections), "MAX_TOTAL_CONNECTIONS");
   }
   // Keep at least as many idle connections as may be open, or curl closes and reopens them.
-  const long keep = static_cast<long>(std::max(options_.connections, options_.in_flight));
+  const long keep = static_cast<long>(std::max(options_.connections, options_.max_in_flight));
   multi_set(m, CURLMOPT_MAXCONNECTS, keep, "MAXCONNECTS");
   multi_set(m, CURLMOPT_MAX_CONCURRENT_STREAMS, static_cast<long>(std::max(1u, options_.streams)),
             "MAX_CONCURRENT_STREAMS");
@@ -268,11 +306,11 @@ Transfer& new_slot(BatchFetcher::Impl& im, const HttpOptions& o) {
            o.version == HttpOptions::Version::http1_1 ? static_cast<long>(CURL_HTTP_VERSION_1_1)
                                                       : static_cast<long>(CURL_HTTP_VERSION_2TLS),
            "HTTP_VERSION");
-  // Without PIPEWAIT every handle added before ALPN finishes opens its own connection.
-  if (o.version != HttpOptions::Version::http1_1) easy_set(e, CURLOPT_PIPEWAIT, 1L, "PIPEWAIT");
   easy_set(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout * 1000), "CONNECTTIMEOUT_MS");
   easy_set(e, CURLOPT_HEADERFUNCTION, &on_header, "HEADERFUNCTION");
   easy_set(e, CURLOPT_HEADERDATA, static_cast<void*>(t.get()), "HEADERDATA");
+  easy_set(e, CURLOPT_PREREQFUNCTION, &on_prereq, "PREREQFUNCTION");
+  easy_set(e, CURLOPT_PREREQDATA, static_cast<void*>(t.get()), "PREREQDATA");
   easy_set(e, CURLOPT_BUFFERSIZE, static_cast<long>(o.buffer_size), "BUFFERSIZE");
   if (!o.ca_file.empty()) easy_set(e, CURLOPT_CAINFO, o.ca_file.c_str(), "CAINFO");
   im.slots.push_back(std::move(t));
@@ -320,8 +358,7 @@ class Batch {
  public:
   Batch(BatchFetcher::Impl& im, const HttpOptions& o, FetchStats* stats, std::size_t count, const MakeFn& make,
         const DoneFn& done, std::size_t window)
-      : im_(im), o_(o), stats_(stats), count_(count), make_(make), done_(done),
-        limit_(window ? std::min<std::size_t>(window, o.in_flight) : o.in_flight) {}
+      : im_(im), o_(o), stats_(stats), count_(count), make_(make), done_(done), batch_window_(window) {}
   // On any exit (done() threw, retries ran out) the handles leave the multi so the next batch
   // starts clean; connections stay in the multi's pool.
   ~Batch() {
@@ -347,6 +384,7 @@ class Batch {
         finish(*static_cast<Transfer*>(priv), msg->data.result);
       }
       abandon_stalled();
+      measure_rtt();
       wait(running);
     }
   }
@@ -359,10 +397,17 @@ class Batch {
   };
 
   Transfer* free_slot();
+  std::size_t limit() const { return batch_window_ ? std::min<std::size_t>(batch_window_, im_.window) : im_.window; }
+  std::size_t admit();
+  void set_connections(unsigned n);
+  void set_streams(long per_connection);
+  void measure_rtt();
+  void learn(const Transfer& t, long version);
+  void retarget();
   void fill_window();
   void start(Transfer& t, std::size_t index, HttpRequest req, unsigned attempt);
   void finish(Transfer& t, CURLcode result);
-  void record(const Transfer& t, long status, long version, long connects, curl_off_t ttfb_us, const std::string& why);
+  void record(const Transfer& t, long status, long version, long connects, const std::string& why);
   void abandon_stalled();
   void wait(int running);
 
@@ -372,7 +417,7 @@ class Batch {
   std::size_t count_;
   const MakeFn& make_;
   const DoneFn& done_;
-  std::size_t limit_;
+  std::size_t batch_window_;
   std::size_t active_ = 0, next_ = 0;
   std::multimap<double, Retry> retries_;  // by the time they may start
 };
@@ -380,13 +425,97 @@ class Batch {
 Transfer* Batch::free_slot() {
   for (auto& t : im_.slots)
     if (!t->active) return t.get();
-  if (im_.slots.size() < o_.in_flight && (next_ < count_ || !retries_.empty())) return &new_slot(im_, o_);
+  if (im_.slots.size() < im_.cap && (next_ < count_ || !retries_.empty())) return &new_slot(im_, o_);
   return nullptr;
+}
+
+void Batch::set_connections(unsigned n) {
+  im_.connections = n;
+  multi_set(im_.multi.get(), CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(n), "MAX_HOST_CONNECTIONS");
+  multi_set(im_.multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(n), "MAX_TOTAL_CONNECTIONS");
+}
+
+void Batch::set_streams(long per_connection) {
+  multi_set(im_.multi.get(), CURLMOPT_MAX_CONCURRENT_STREAMS, std::max(1L, per_connection), "MAX_CONCURRENT_STREAMS");
+}
+
+// The first connect of the fetcher is its round trip (an IP literal needs no resolving; curl 7.88
+// reports CONNECT only once TLS is done too, so this is at most two round trips late).
+void Batch::measure_rtt() {
+  if (im_.rtt >= 0) return;
+  for (auto& t : im_.slots) {
+    curl_off_t connect_us = 0;
+    if (t->active && curl_easy_getinfo(t->easy.get(), CURLINFO_CONNECT_TIME_T, &connect_us) == CURLE_OK && connect_us > 0) {
+      im_.rtt = static_cast<double>(connect_us) / 1e6;
+      return retarget();
+    }
+  }
+}
+
+// How many requests may be in flight now. HTTP/2 opens its connections first (Impl::Warm): libcurl
+// 7.88 would otherwise open one connection per stream added after the first connection's streams
+// are taken and before the server's SETTINGS arrive (157 connections for 256 streams at 1 s RTT).
+// Warm-up requests are real requests, one per connection (one stream per connection while they open).
+std::size_t Batch::admit() {
+  using W = BatchFetcher::Impl::Warm;
+  if (im_.warm == W::warm) return limit();
+  if (im_.warm == W::cold) {
+    set_streams(1);
+    if (o_.connections) {
+      im_.warm = W::opening;
+      return std::min<std::size_t>(limit(), im_.connections);
+    }
+    im_.warm = W::probing;
+    if (im_.rtt < 0) return 1;
+  }
+  if (im_.warm == W::probing) {
+    measure_rtt();
+    if (im_.rtt < 0 && active_ > 0) return active_;  // hold until the first handshake measured the link
+    unsigned n = 1;
+    if (im_.rtt >= 0 && im_.rate > 0)
+      n = connections_for_link({im_.rtt, im_.rate}, std::max(im_.window, im_.cap), kMaxLinkConnections);
+    set_connections(n);
+    im_.warm = W::opening;
+    return std::min<std::size_t>(limit(), n);
+  }
+  for (auto& t : im_.slots)
+    if (t->active && t->sent_at < 0) return active_;  // a connection is still in its handshakes
+  im_.warm = W::warm;
+  set_streams(std::min<long>(o_.streams, (im_.window + im_.connections - 1) / std::max(1u, im_.connections)));
+  return limit();
+}
+
+// What a finished transfer says about the link: the mean answer, the throughput, the protocol.
+void Batch::learn(const Transfer& t, long version) {
+  if (!t.body.empty()) im_.body_bytes += t.body.size(), ++im_.bodies;
+  im_.meter_bytes += t.body.size();
+  const double now = steady_seconds();
+  if (im_.meter_start == 0) im_.meter_start = now;
+  // A round trip at least, so a burst of answers that arrived together is not taken for a rate.
+  if (const double span = now - im_.meter_start; im_.rtt > 0 && span >= std::max(im_.rtt, 0.2)) {
+    im_.rate = im_.rate > 0 ? grown_rate(im_.rate, im_.meter_bytes, span) : 0;
+    im_.meter_start = now, im_.meter_bytes = 0;
+  }
+  // `any` answered over HTTP/1.1: one request per connection, so the window is the connection count.
+  if (version == CURL_HTTP_VERSION_1_1 && !o_.connections && im_.connections) set_connections(0);
+  retarget();
+}
+
+// The window the link model wants now; it only grows (a slow phase may be the decoders or a seed).
+void Batch::retarget() {
+  if (im_.rate <= 0 || im_.rtt < 0) return;
+  const double mean = im_.bodies ? static_cast<double>(im_.body_bytes) / static_cast<double>(im_.bodies) : o_.expected_body;
+  const unsigned want = window_for_link({im_.rtt, im_.rate}, mean, o_.in_flight, im_.cap);
+  if (want <= im_.window) return;
+  im_.window = want;
+  if (im_.warm == BatchFetcher::Impl::Warm::warm && im_.connections && o_.version != HttpOptions::Version::http1_1)
+    set_streams(std::min<long>(o_.streams, (want + im_.connections - 1) / im_.connections));
 }
 
 // Due retries first, then new requests, up to the window.
 void Batch::fill_window() {
-  while (active_ < limit_) {
+  const std::size_t allowed = admit();
+  while (active_ < allowed) {
     const bool retry_due = !retries_.empty() && retries_.begin()->first <= steady_seconds();
     if (!retry_due && next_ >= count_) return;
     Transfer* slot = free_slot();
@@ -412,8 +541,13 @@ void Batch::start(Transfer& t, std::size_t index, HttpRequest req, unsigned atte
   t.too_big = false;
   t.stalled = false;
   t.errbuf[0] = 0;
-  t.last_activity = steady_seconds();
+  t.last_activity = t.added_at = steady_seconds();
+  t.sent_at = t.first_at = -1;
   configure_request(t);
+  // Once the connections are open, a stream waits for room on one of them rather than opening
+  // another; during the warm-up each request opens its own (no effect on HTTP/1.1).
+  const bool pipewait = o_.version != HttpOptions::Version::http1_1 && im_.warm == BatchFetcher::Impl::Warm::warm;
+  easy_set(e, CURLOPT_PIPEWAIT, pipewait ? 1L : 0L, "PIPEWAIT");
   t.start = stats_ ? stats_->now() : 0;
   CURLMcode rc = curl_multi_add_handle(im_.multi.get(), e);
   if (rc != CURLM_OK) throw Error(Errc::network, describe(t.req) + ": curl_multi_add_handle: " + curl_multi_strerror(rc));
@@ -421,9 +555,13 @@ void Batch::start(Transfer& t, std::size_t index, HttpRequest req, unsigned atte
   ++active_;
 }
 
-void Batch::record(const Transfer& t, long status, long version, long connects, curl_off_t ttfb_us,
-                   const std::string& why) {
+void Batch::record(const Transfer& t, long status, long version, long connects, const std::string& why) {
   if (!stats_) return;
+  // APPCONNECT: the handshakes this transfer made itself, which are not queueing (no pending
+  // queue precedes them, so curl's base for it is the transfer's start).
+  curl_off_t own_us = 0;
+  if (connects > 0) curl_easy_getinfo(t.easy.get(), CURLINFO_APPCONNECT_TIME_T, &own_us);
+  if (connects > 0 && own_us == 0) curl_easy_getinfo(t.easy.get(), CURLINFO_CONNECT_TIME_T, &own_us);  // http://
   RequestRecord r;
   r.url = t.req.url;
   r.method = method_of(t.req);
@@ -431,7 +569,9 @@ void Batch::record(const Transfer& t, long status, long version, long connects, 
   r.range_length = t.req.range_length;
   r.start = t.start;
   r.end = stats_->now();
-  r.first_byte = ttfb_us > 0 ? t.start + static_cast<double>(ttfb_us) / 1e6 : -1;
+  r.first_byte = t.first_at >= 0 ? t.start + (t.first_at - t.added_at) : -1;
+  r.sent = t.sent_at >= 0 ? t.start + (t.sent_at - t.added_at) : -1;
+  r.queue = t.sent_at >= 0 ? std::max(0.0, t.sent_at - t.added_at - static_cast<double>(own_us) / 1e6) : 0;
   r.bytes = t.body.size();
   r.protocol = protocol_name(version);
   r.connects = connects;
@@ -448,11 +588,10 @@ void Batch::finish(Transfer& t, CURLcode result) {
   t.active = false;
   --active_;
   long status = 0, version = 0, connects = 0;
-  curl_off_t ttfb_us = 0, length = -1;
+  curl_off_t length = -1;
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
   curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
   curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
-  curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &ttfb_us);
   curl_easy_getinfo(e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
   const bool transport_error = result != CURLE_OK;
   if (transport_error) status = 0;
@@ -465,7 +604,13 @@ void Batch::finish(Transfer& t, CURLcode result) {
                     : std::string(curl_easy_strerror(result)) + (t.errbuf[0] ? std::string(" (") + t.errbuf + ")" : "");
   else if (status >= 500)
     why = "HTTP status " + std::to_string(status);
-  record(t, status, version, connects, ttfb_us, why);
+  record(t, status, version, connects, why);
+  if (connects > 0 && im_.rtt < 0) {
+    curl_off_t connect_us = 0;
+    if (curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &connect_us) == CURLE_OK && connect_us > 0)
+      im_.rtt = static_cast<double>(connect_us) / 1e6;
+  }
+  if (!transport_error) learn(t, version);
 
   if (t.too_big) throw Error(Errc::invalid_input, describe(t.req) + ": " + why);
   const long want_version = o_.version == HttpOptions::Version::http1_1 ? CURL_HTTP_VERSION_1_1
@@ -493,7 +638,7 @@ void Batch::finish(Transfer& t, CURLcode result) {
   resp.headers = std::move(t.headers);
   t.headers = {};
   resp.content_length = length > 0 ? static_cast<std::uint64_t>(length) : 0;
-  resp.ttfb = static_cast<double>(ttfb_us) / 1e6;
+  resp.ttfb = t.sent_at >= 0 && t.first_at >= t.sent_at ? t.first_at - t.sent_at : 0;
   done_(t.index, t.req, std::move(resp));
 }
 
@@ -507,9 +652,7 @@ void Batch::abandon_stalled() {
     if (!t->active || now - t->last_activity <= o_.stall_timeout) continue;
     // Not sent yet (waiting for a connection, or connecting, which has its own timeout): the
     // clock starts when the request has gone out.
-    curl_off_t sent = 0;
-    curl_easy_getinfo(t->easy.get(), CURLINFO_PRETRANSFER_TIME_T, &sent);
-    if (sent == 0) {
+    if (t->sent_at < 0) {
       t->last_activity = now;
       continue;
     }
@@ -537,6 +680,11 @@ void Batch::wait(int running) {
 void BatchFetcher::run(std::size_t count, const MakeFn& make, const DoneFn& done, std::size_t window) {
   Batch(*impl_, options_, stats_.get(), count, make, done, window).run();
 }
+
+double BatchFetcher::measured_rtt() const { return impl_->rtt; }
+double BatchFetcher::link_rate() const { return impl_->rate; }
+unsigned BatchFetcher::window() const { return impl_->window; }
+unsigned BatchFetcher::connections() const { return impl_->connections; }
 
 HttpResponse BatchFetcher::one(const HttpRequest& request) {
   HttpResponse out;

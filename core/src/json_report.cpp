@@ -22,6 +22,7 @@ json network(const ExtractReport& r) {
           {"protocols", s.protocols},
           {"request_seconds", latency(s.request_seconds)},
           {"ttfb_seconds", latency(s.ttfb_seconds)},
+          {"queue_seconds", latency(s.queue_seconds)},
           {"wall_seconds", s.wall_seconds},
           {"protocol", r.protocol},
           {"requested",
@@ -30,7 +31,12 @@ json network(const ExtractReport& r) {
             {"connections", r.http.connections},
             {"streams", r.http.streams},
             {"retries", r.http.retries},
-            {"decode_threads", r.threads}}}};
+            {"decode_threads", r.threads}}},
+          {"link",
+           {{"rtt", r.link.rtt},
+            {"rate", r.link.rate},
+            {"window", r.link.window},
+            {"connections", r.link.connections}}}};
 }
 
 json cost(const ExtractStats& st) {

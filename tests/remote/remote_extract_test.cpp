@@ -63,6 +63,41 @@ TEST_F(Remote, StreamsAndConnectionsBoundTheH2Connections) {
   EXPECT_EQ(stats["protocols"]["h2"]["connections"], 3);
 }
 
+// The connection counts the server saw (serve-stats/1) are what the options say, for both protocols.
+TEST_F(Remote, ConnectionsOptionHonouredForH1AndH2PerServerStats) {
+  for (const char* http : {"1.1", "2"}) {
+    SCOPED_TRACE(http);
+    Serve srv(tmp, d.root, {}, std::string("serve-") + http);
+    ASSERT_TRUE(srv.ok()) << srv.log();
+    auto r = extract("-s " + srv.url("store/") + " --ca " + srv.ca() + " --http " + http +
+                     " -n 32 --connections 4 --json " + d.v2_idx + " " + out);
+    ASSERT_EQ(r.status, 0) << r.out;
+    EXPECT_TRUE(same_file(out, d.v2));
+    EXPECT_EQ(r.json["network"]["connections_opened"], 4);
+    EXPECT_EQ(r.json["network"]["link"]["connections"], 4);
+    auto stats = srv.stop_and_stats();
+    EXPECT_EQ(stats["schema"], "chunkbench.serve-stats/1");
+    EXPECT_EQ(stats["connections_accepted"], 4);
+    EXPECT_EQ(stats["protocols"][std::string(http) == "2" ? "h2" : "http/1.1"]["connections"], 4);
+    ::unlink(out.c_str());
+  }
+}
+
+// Without --connections, HTTP/2 opens what the link needs: one on loopback, however many streams
+// are asked for (libcurl alone opened one connection per stream beyond the first 100).
+TEST_F(Remote, ManyH2StreamsOnLoopbackStayOnOneConnection) {
+  Serve srv(tmp, d.root);
+  ASSERT_TRUE(srv.ok()) << srv.log();
+  auto r = extract("-s " + srv.url("store/") + " --ca " + srv.ca() + " --http 2 -n 256 --streams 256 --json " +
+                   d.v2_idx + " " + out);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(same_file(out, d.v2));
+  EXPECT_EQ(r.json["network"]["connections_opened"], 1);
+  auto stats = srv.stop_and_stats();
+  EXPECT_EQ(stats["connections_accepted"], 1);
+  EXPECT_EQ(stats["protocols"]["h2"]["requests"], r.json["chunks_fetched"]);
+}
+
 TEST_F(Remote, ForcedH2AgainstAnH1OnlyServerFailsClearly) {
   Serve srv(tmp, d.root, {"--protocols", "http/1.1"});
   ASSERT_TRUE(srv.ok()) << srv.log();
@@ -308,6 +343,29 @@ TEST_F(Remote, StatsOutHasOneRecordPerRequest) {
   }
   EXPECT_EQ(reused, d.v2_chunks - 1);
   EXPECT_EQ(bytes, r.json["bytes_fetched"].get<std::size_t>());
+}
+
+// Requests held for a busy connection: their wait is the queue figure, not part of the TTFB.
+// One HTTP/1.1 connection, every answer delayed 50 ms: request k cannot go out before k x 50 ms.
+TEST_F(Remote, QueuedStreamsReportQueueTimeApartFromTtfb) {
+  Serve srv(tmp, d.root, {"--response-delay", "50"});
+  ASSERT_TRUE(srv.ok()) << srv.log();
+  auto r = extract("-s " + srv.url("store/") + " --ca " + srv.ca() + " --http 1.1 --connections 1 -n 8 --json" +
+                   " --stats-out " + (tmp / "s.json") + " " + d.v2_idx + " " + out);
+  ASSERT_EQ(r.status, 0) << r.out;
+  auto j = nlohmann::json::parse(slurp(tmp / "s.json"));
+  std::size_t queued = 0;
+  for (const auto& rec : j["records"]) {
+    const double start = rec["start"], sent = rec["sent"], first = rec["first_byte"], end = rec["end"];
+    EXPECT_LE(start, sent);
+    EXPECT_LE(sent, first);
+    EXPECT_LE(first, end);
+    EXPECT_GE(first - sent, 0.05) << "the server held every answer 50 ms after it arrived";
+    EXPECT_LE(rec["queue"].get<double>(), sent - start + 1e-6);
+    queued += rec["queue"].get<double>() >= 0.05;
+  }
+  EXPECT_GE(queued, j["records"].size() / 2) << "most requests waited for the connection";
+  EXPECT_GE(r.json["network"]["queue_seconds"]["max"].get<double>(), 0.05);
 }
 
 // nginx as a production-like server: h2 over TLS with our CA, and plain http/1.1 on a second port.

@@ -16,7 +16,11 @@ struct RequestRecord {
   std::string method;           // GET or HEAD
   std::uint64_t range_first = 0, range_length = 0;  // range_length 0: no Range header
   double start = 0;             // seconds since the FetchStats epoch: handle added to the multi
+  double sent = -1;             // the request went out on its connection (-1: never)
   double first_byte = -1;       // first response byte (-1: none)
+  // Seconds between start and sent that this request spent waiting (for a stream slot, a connection
+  // another request opened, the window): sent - start minus the handshakes it made itself.
+  double queue = 0;
   double end = 0;               // transfer finished (or failed)
   std::uint64_t bytes = 0;      // body bytes received
   std::string protocol;         // "1.1", "2", "" when no response came
@@ -38,7 +42,8 @@ struct FetchSummary {
   std::uint64_t bytes = 0;     // body bytes over the network
   std::uint64_t connections = 0;
   std::map<std::string, std::uint64_t> protocols;  // "2" -> requests
-  LatencySummary request_seconds, ttfb_seconds;
+  LatencySummary request_seconds, ttfb_seconds;  // ttfb: from the request going out to its first byte
+  LatencySummary queue_seconds;                  // waiting before the request went out
   double wall_seconds = 0;     // first start to last end
 };
 

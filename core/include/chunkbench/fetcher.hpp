@@ -21,7 +21,11 @@ struct HttpOptions {
   enum class Version { any, http1_1, http2 };
   Version version = Version::any;  // any: h2 when ALPN offers it, else HTTP/1.1
   unsigned in_flight = 64;         // requests added to the multi at once (the window)
-  unsigned connections = 0;        // per host and in total; 0: as many as the window needs
+  // Per host and in total. 0: HTTP/1.1 opens as many as the window needs; HTTP/2 (and `any`) opens
+  // what connections_for_link() says for the round trip of the first connection, 1 without a link
+  // rate. For HTTP/2 the connections are opened deliberately before streams are spread over them
+  // (never one per stream while the server's SETTINGS are on their way).
+  unsigned connections = 0;
   unsigned streams = 100;          // h2 streams per connection (CURLMOPT_MAX_CONCURRENT_STREAMS)
   unsigned retries = 3;            // extra attempts after a transport error or a 5xx
   double retry_base = 0.1;         // seconds before the first retry, doubled each time
@@ -30,6 +34,16 @@ struct HttpOptions {
   double stall_timeout = 30;       // seconds without a body byte before the transfer is abandoned
   std::string ca_file;             // PEM bundle to trust instead of the system's; verification stays on
   std::size_t buffer_size = 256 * 1024;  // CURLOPT_BUFFERSIZE: fewer h2 pauses and syscalls
+  // The link model (link_model.hpp). With link_rate > 0 the window follows the link: in_flight is
+  // where it starts, window_for_link(measured RTT, rate, mean body) where it goes once the first
+  // connection has measured the round trip, growing with the measured throughput; max_in_flight
+  // bounds it (memory). 0: the window stays at in_flight.
+  double link_rate = 0;            // bytes per second, the estimate before anything is measured
+  unsigned max_in_flight = 0;      // 0: in_flight
+  double expected_body = 0;        // bytes per answer until answers arrive (e.g. the mean chunk)
+  // A known round trip (seconds; <= 0: unknown): HTTP/2 then opens its connections at once instead
+  // of measuring the first one's handshake (which curl 7.88 reports only with TLS, 2 round trips).
+  double rtt_hint = 0;
 };
 
 const char* version_name(HttpOptions::Version v) noexcept;
@@ -57,7 +71,7 @@ struct HttpResponse {
   long status = 0;
   std::vector<std::uint8_t> body;
   std::uint64_t content_length = 0;  // from the headers (HEAD), 0 when unknown
-  double ttfb = 0;                   // seconds from start to first byte of this (last) attempt
+  double ttfb = 0;                   // seconds from the request going out to its first byte (last attempt)
   // The final response's headers in order, names lower-cased (HTTP/2 sends them so anyway).
   std::vector<std::pair<std::string, std::string>> headers;
   // The first header called `name` (lower-case), or nullptr.
@@ -86,6 +100,12 @@ class BatchFetcher {
   HttpResponse one(const HttpRequest& request);
 
   const HttpOptions& options() const { return options_; }
+  // What this fetcher measured: the TCP connect time of its first connection (-1 before one), the
+  // link rate estimate, its current window and the connections it allows per host (0: unlimited).
+  double measured_rtt() const;
+  double link_rate() const;
+  unsigned window() const;
+  unsigned connections() const;
   const std::shared_ptr<FetchStats>& stats() const { return stats_; }
 
   struct Impl;  // libcurl handles; opaque outside fetcher.cpp
