@@ -203,7 +203,9 @@ nlohmann::json direction_json(const Direction& d) {
   j["delay"] = format_duration(d.delay_ns);
   if (d.jitter_ns) j["jitter"] = format_duration(d.jitter_ns);
   if (d.rate_bps) j["rate"] = format_rate(d.rate_bps);
-  if (d.loss > 0) j["loss"] = trim_number(d.loss * 100) + "%";
+  // A fraction, not "x%": a percentage's decimal text does not read back as the same double, and a
+  // saved scenario must load as the one that ran.
+  if (d.loss > 0) j["loss"] = d.loss;
   if (d.queue_packets) j["queue"] = {{"packets", d.queue_packets}};
   else if (d.queue_bytes) j["queue"] = {{"bytes", d.queue_bytes}};
   return j;
