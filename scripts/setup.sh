@@ -30,7 +30,6 @@ packages=(
   curl                   # server tests, bare-transfer peer
   bc                     # bench/make_vs_casync.sh
   help2man               # the man page, built from --help
-  npm                    # installs s3rver (below)
   chromium               # reports test: the HTML report opened headless, screenshot checked
   libpng-dev             # reports test: decodes that screenshot
   libyaml-cpp-dev        # publish/: vacuum.yaml
@@ -38,6 +37,9 @@ packages=(
   gnupg                  # publish/: SHA256SUMS.gpg signatures
   libexpat1-dev          # core's S3 store: ListObjectsV2 pages and error bodies are XML
 )
+# npm installs s3rver (below). Only when no npm is on the PATH: a machine with Node.js from another
+# source has its own npm, and Debian's npm package would conflict with it.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
