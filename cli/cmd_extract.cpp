@@ -71,7 +71,8 @@ int run_extract(int argc, char** argv) {
             "all remote transfers run on one libcurl multi handle, decoding and verification on worker\n"
             "threads. Every chunk is verified; one that fails is fetched once more, then the run fails\n"
             "naming it and its URL. OUTPUT is written under a temporary name and renamed only when\n"
-            "complete.\n\n"
+            "complete; an existing block device is written in place and read back to verify. OUTPUT\n"
+            "may not be the index or a seed, a directory, a character device, a FIFO or a socket.\n\n"
             "example: chunkbench extract -s https://127.0.0.1:8443/store/ --ca ca.pem --http 2 -n 64 \\\n"
             "           --seed old.img --json --stats-out requests.json new.caibx new.img");
   add_store_options(args, true);

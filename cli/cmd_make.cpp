@@ -38,8 +38,7 @@ int run_make(int argc, char** argv) {
   }
 
   MakeStats st;
-  Index idx = make_index(args.positionals()[1], store.get(), opt, &st);
-  idx.write(args.positionals()[0]);
+  make_index_file(args.positionals()[1], args.positionals()[0], store.get(), opt, &st);
   end_status_line();
 
   if (args.has("json")) {

@@ -68,9 +68,9 @@ nm::Scenario scenario_from(const Args& a) {
   for (const auto& [flag, key] : kScenarioFlags)
     if (auto v = a.maybe(flag)) overrides.emplace_back(key, *v);
   const auto& pos = a.positionals();
-  if (pos.size() > 1) throw Error(Errc::usage, "netem: expected at most one SCENARIO (a preset or a JSON file)");
+  if (pos.size() > 1) throw Error(Errc::usage, "expected at most one SCENARIO (a preset or a JSON file)");
   if (pos.empty() && overrides.empty())
-    throw Error(Errc::usage, "netem: give a SCENARIO (a preset, see 'chunkbench netem presets', or a JSON file) or flags like --delay 500ms --rate 50mbit");
+    throw Error(Errc::usage, "give a SCENARIO (a preset, see 'chunkbench netem presets', or a JSON file) or flags like --delay 500ms --rate 50mbit");
   nm::Scenario base;
   base.name = "flags";
   if (!pos.empty()) base = nm::load_scenario(pos[0]);
@@ -294,7 +294,7 @@ int run_netem(int argc, char** argv) {
   if (sub == "check") return run_check_cmd(argc, argv);
   if (sub == "presets") return run_presets(argc, argv);
   if (sub == "cleanup") return run_cleanup(argc, argv);
-  throw Error(Errc::usage, "netem: unknown subcommand '" + sub + "' (run, check, presets, cleanup)");
+  throw Error(Errc::usage, "unknown subcommand '" + sub + "' (run, check, presets, cleanup)");
 }
 
 }  // namespace chunkbench::cli

@@ -117,12 +117,12 @@ int run_render(int argc, char** argv) {
   if (!args.parse(argc, argv)) return 0;
   const std::vector<std::string> outputs = {"output", "markdown", "csv", "gbench", "gab", "junit"};
   if (std::none_of(outputs.begin(), outputs.end(), [&](const auto& o) { return args.has(o); }))
-    throw Error(Errc::usage, "report: give at least one output (-o report.html, --markdown, --csv, ...)");
+    throw Error(Errc::usage, "give at least one output (-o report.html, --markdown, --csv, ...)");
   const auto results = reports::merge_results(reports::read_results(input_paths(args, "run directory")));
   if (results.empty()) {
     std::string inputs;
     for (const auto& p : args.positionals()) inputs += (inputs.empty() ? "" : ", ") + p;
-    throw Error(Errc::not_found, "report: no results in " + inputs);
+    throw Error(Errc::not_found, "no results in " + inputs);
   }
   if (args.has("output")) {
     reports::HtmlOptions o;

@@ -27,7 +27,7 @@ int run_testimage(int argc, char** argv) {
   args.flag("json", 0, "print a JSON summary");
   if (!args.parse(argc, argv)) return 0;
   args.expect_positionals({});
-  if (!args.has("out")) throw Error(Errc::usage, "testimage: give the output directory with --out");
+  if (!args.has("out")) throw Error(Errc::usage, "give the output directory with --out");
   const std::string out = args.get("out");
   std::filesystem::create_directories(out);
   const std::string kind = args.get("kind", "tar");
@@ -56,7 +56,7 @@ int run_testimage(int argc, char** argv) {
     j["files_v1"] = r.files_v1, j["files_v2"] = r.files_v2, j["changed"] = r.changed, j["added"] = r.added,
     j["removed"] = r.removed;
   } else {
-    throw Error(Errc::usage, "testimage: --kind must be tar, erofs or synthetic, not '" + kind + "'");
+    throw Error(Errc::usage, "--kind must be tar, erofs or synthetic, not '" + kind + "'");
   }
   j["bytes_v1"] = std::filesystem::file_size(v1);
   j["bytes_v2"] = std::filesystem::file_size(v2);

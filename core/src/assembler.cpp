@@ -14,6 +14,7 @@
 #include "chunkbench/error.hpp"
 #include "chunkbench/fd.hpp"
 #include "chunkbench/make.hpp"
+#include "chunkbench/output_target.hpp"
 
 namespace chunkbench {
 
@@ -126,6 +127,13 @@ class Assembly {
     if (::fstat(out_.get(), &ost) != 0) throw_errno("stat " + write_path_);
     block_device_ = S_ISBLK(ost.st_mode);
     existing_ = opt.in_place && !block_device_ ? static_cast<std::uint64_t>(ost.st_size) : 0;
+    if (block_device_) {
+      const off_t end = ::lseek(out_.get(), 0, SEEK_END);
+      if (end < 0) throw_errno("size of block device " + write_path_);
+      if (static_cast<std::uint64_t>(end) < target.blob_size())
+        throw Error(Errc::usage, "block device " + write_path_ + " holds " + std::to_string(end) + " bytes, the image needs " +
+                                     std::to_string(target.blob_size()));
+    }
     if (!block_device_ && ::ftruncate(out_.get(), static_cast<off_t>(target.blob_size())) != 0)
       throw_errno("resize " + write_path_ + " to " + std::to_string(target.blob_size()) + " bytes");
   }
@@ -141,11 +149,40 @@ class Assembly {
     for (std::size_t i = 0; i < t_.size(); ++i)
       if (!done_[i]) throw Error(Errc::io, "internal: " + chunk_desc(t_, i) + " was never written");
     progress_.finish();
+    if (block_device_) verify_device();
     if (!opt_.in_place) temp_.commit_to(output);
   }
   unsigned threads() const { return threads_; }
 
  private:
+  // Hashes the output's chunks [0, count) on the workers and calls on_checked(i, matches).
+  void check_chunks(std::size_t count, const std::function<void(std::size_t, bool)>& on_checked) {
+    ChunkPool pool(threads_, threads_ * 2, t_.digest());
+    for (std::size_t i = 0; i < count; ++i)
+      pool.submit([&, i](ChunkWorker& wk) {
+        wk.buf.resize(t_.length(i));
+        const bool ok = pread_full(out_.get(), wk.buf, t_.start(i), write_path_) == wk.buf.size() &&
+                        wk.hasher.digest(wk.buf) == t_.id(i);
+        on_checked(i, ok);
+      });
+    pool.wait();
+  }
+  // A device has no rename to make the result atomic, so what it holds is read back from the
+  // device itself (its cached pages dropped after the flush) and checked chunk by chunk.
+  void verify_device() {
+    if (::fsync(out_.get()) != 0) throw_errno("flush block device " + write_path_);
+    ::posix_fadvise(out_.get(), 0, static_cast<off_t>(t_.blob_size()), POSIX_FADV_DONTNEED);
+    std::atomic<std::size_t> first_bad{t_.size()};
+    check_chunks(t_.size(), [&](std::size_t i, bool ok) {
+      std::size_t cur = first_bad;
+      while (!ok && i < cur && !first_bad.compare_exchange_weak(cur, i)) {
+      }
+    });
+    if (first_bad < t_.size())
+      throw Error(Errc::io, "block device " + write_path_ + ": " + chunk_desc(t_, first_bad) +
+                                " reads back different bytes after writing");
+  }
+
   void write(std::size_t i, std::span<const std::uint8_t> bytes) {
     pwrite_full(out_.get(), bytes, t_.start(i), write_path_);
     done_[i] = 1;
@@ -166,21 +203,17 @@ class Assembly {
 
 void Assembly::keep_in_place(ExtractStats& st) {
   if (!opt_.in_place || (existing_ == 0 && !block_device_)) return;
+  std::size_t count = t_.size();
+  if (!block_device_)
+    while (count > 0 && t_.start(count - 1) + t_.length(count - 1) > existing_) --count;
   std::atomic<std::uint64_t> chunks{0}, bytes{0};
-  ChunkPool pool(threads_, threads_ * 2, t_.digest());
-  for (std::size_t i = 0; i < t_.size(); ++i) {
-    if (!block_device_ && t_.start(i) + t_.length(i) > existing_) break;
-    pool.submit([&, i](ChunkWorker& wk) {
-      wk.buf.resize(t_.length(i));
-      if (pread_full(out_.get(), wk.buf, t_.start(i), write_path_) != wk.buf.size()) return;
-      if (wk.hasher.digest(wk.buf) != t_.id(i)) return;
-      done_[i] = 1;
-      ++chunks;
-      bytes += t_.length(i);
-      progress_.add(t_.length(i), 1);
-    });
-  }
-  pool.wait();
+  check_chunks(count, [&](std::size_t i, bool ok) {
+    if (!ok) return;
+    done_[i] = 1;
+    ++chunks;
+    bytes += t_.length(i);
+    progress_.add(t_.length(i), 1);
+  });
   st.chunks_in_place = chunks;
   st.bytes_in_place = bytes;
 }
@@ -369,7 +402,16 @@ ExtractStats extract(const Index& target, const std::string& output, const std::
   if (opt.plan.remote != PlanOptions::Remote::store && !opt.range)
     throw Error(Errc::usage, std::string("source mode ") + remote_name(opt.plan.remote) + " needs an image URL to read ranges from");
 
-  Assembly a(target, output, opt);
+  // Before anything is opened for writing: the output must be neither an input nor a special
+  // file, and a block device is written through in place (renaming over it would replace the node).
+  const OutputKind kind = output_kind(output);
+  std::vector<NamedInput> inputs;
+  for (const auto& s : seeds) inputs.push_back({"seed image", s.blob}), inputs.push_back({"seed index", s.index});
+  refuse_output_is_input(output, inputs);
+  ExtractOptions eff = opt;
+  if (kind == OutputKind::block_device) eff.in_place = true;
+
+  Assembly a(target, output, eff);
   a.keep_in_place(st);
 
   Plan plan = Plan::build(target, seeds);

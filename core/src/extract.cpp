@@ -6,6 +6,7 @@
 #include "chunkbench/error.hpp"
 #include "chunkbench/http_store.hpp"
 #include "chunkbench/make.hpp"
+#include "chunkbench/output_target.hpp"
 #include "chunkbench/range_source.hpp"
 #include "chunkbench/seed.hpp"
 #include "chunkbench/store_factory.hpp"
@@ -61,6 +62,9 @@ void check(const ExtractRequest& r) {
 
 Wiring wire(const ExtractRequest& r) {
   check(r);
+  // Refused before any store is opened or any byte fetched; seeds are checked once loaded.
+  output_kind(r.output);
+  refuse_output_is_input(r.output, {{"index", r.index_path}});
   Wiring w;
   w.target = r.index ? *r.index : Index::read(r.index_path);
   if (r.digest) require_digest(w.target, *r.digest, r.index_path.empty() ? "the index" : r.index_path);

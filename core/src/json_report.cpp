@@ -143,7 +143,8 @@ std::string to_json(const VerifyReport& r) {
   json bad = json::array();
   for (const auto& b : r.result.bad) bad.push_back({{"path", b.path}, {"reason", b.reason}});
   json j = {{"schema", kVerifySchema},   {"store", r.store},   {"checked", r.result.checked}, {"bytes", r.result.bytes},
-            {"bad", bad},                 {"removed", r.result.removed}, {"seconds", r.result.seconds}};
+            {"bad", bad},                 {"removed", r.result.removed}, {"seconds", r.result.seconds},
+            {"digest", digest_name(r.result.digest)}, {"other_digest", r.result.other_digest}, {"sampled", r.result.sampled}};
   return j.dump(2);
 }
 

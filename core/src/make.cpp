@@ -12,6 +12,7 @@
 #include "chunkbench/chunk_pool.hpp"
 #include "chunkbench/error.hpp"
 #include "chunkbench/fd.hpp"
+#include "chunkbench/output_target.hpp"
 
 namespace chunkbench {
 
@@ -111,6 +112,16 @@ Index make_index(const std::string& image, WriteStore* store, const MakeOptions&
     stats_out->bytes_stored = bytes_stored;
     stats_out->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
+  return idx;
+}
+
+Index make_index_file(const std::string& image, const std::string& index_path, WriteStore* store,
+                      const MakeOptions& options, MakeStats* stats) {
+  if (output_kind(index_path) == OutputKind::block_device)
+    throw Error(Errc::usage, "index output " + index_path + " is a block device: give a file name");
+  refuse_output_is_input(index_path, {{"image", image}});
+  Index idx = make_index(image, store, options, stats);
+  idx.write(index_path);
   return idx;
 }
 

@@ -405,7 +405,7 @@ Scenario apply_overrides(const Scenario& base, const std::vector<std::pair<std::
     } else if (key == "mtu") {
       char* end = nullptr;
       long long v = std::strtoll(value.c_str(), &end, 10);
-      if (value.empty() || *end != 0) throw Error(Errc::invalid_input, "mtu: '" + value + "' is not an integer");
+      if (value.empty() || *end != 0) throw Error(Errc::usage, "mtu: '" + value + "' is not an integer");
       j["mtu"] = v;
     } else if (key == "name") {
       j["name"] = value;
@@ -414,7 +414,14 @@ Scenario apply_overrides(const Scenario& base, const std::vector<std::pair<std::
     }
   }
   // A queue override replaces the whole queue object (bytes vs packets).
-  Scenario s = scenario_from_json(j, "flags");
+  // Overrides are the caller's flags: a value they cannot hold is a usage error, not a bad file.
+  Scenario s;
+  try {
+    s = scenario_from_json(j, "flags");
+  } catch (const Error& e) {
+    if (e.code() != Errc::invalid_input) throw;
+    throw Error(Errc::usage, e.what());
+  }
   if (s.name == base.name) s.name = base.name == "flags" ? flags.substr(1) : base.name + " +" + flags.substr(1);
   return s;
 }

@@ -15,13 +15,13 @@ Endpoint parse_endpoint(const std::string& text) {
   Endpoint ep;
   auto colon = text.rfind(':');
   if (colon == std::string::npos || colon + 1 >= text.size())
-    throw Error(Errc::usage, "serve: --listen wants ADDR:PORT, got '" + text + "'");
+    throw Error(Errc::usage, "--listen wants ADDR:PORT, got '" + text + "'");
   std::string host = text.substr(0, colon), port = text.substr(colon + 1);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   if (host == "localhost") host = "127.0.0.1";  // never ::1 first: IPv4-only shaping would miss it
   char* end = nullptr;
   long p = std::strtol(port.c_str(), &end, 10);
-  if (*end != 0 || p < 0 || p > 65535) throw Error(Errc::usage, "serve: bad port in --listen '" + text + "'");
+  if (*end != 0 || p < 0 || p > 65535) throw Error(Errc::usage, "bad port in --listen '" + text + "'");
   ep.host = host;
   ep.port = static_cast<std::uint16_t>(p);
   auto* v4 = reinterpret_cast<sockaddr_in*>(&ep.addr);
@@ -35,7 +35,7 @@ Endpoint parse_endpoint(const std::string& text) {
     v6->sin6_port = htons(ep.port);
     ep.len = sizeof(sockaddr_in6);
   } else {
-    throw Error(Errc::usage, "serve: --listen address '" + host + "' is not an IPv4/IPv6 literal");
+    throw Error(Errc::usage, "--listen address '" + host + "' is not an IPv4/IPv6 literal");
   }
   return ep;
 }

@@ -27,14 +27,14 @@ struct Server::Impl {
 
 Server::Server(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {
   Impl& s = *impl_;
-  if (s.opt.root.empty()) throw Error(Errc::usage, "serve: --root is required");
-  if (s.opt.threads < 1 || s.opt.threads > 256) throw Error(Errc::usage, "serve: --threads must be in [1, 256]");
+  if (s.opt.root.empty()) throw Error(Errc::usage, "--root is required");
+  if (s.opt.threads < 1 || s.opt.threads > 256) throw Error(Errc::usage, "--threads must be in [1, 256]");
   for (double p : {s.opt.faults.fail_rate, s.opt.faults.reset_rate, s.opt.faults.stall_rate, s.opt.faults.corrupt_rate})
-    if (!(p >= 0 && p <= 1)) throw Error(Errc::usage, "serve: fault rates are probabilities in [0, 1]");
+    if (!(p >= 0 && p <= 1)) throw Error(Errc::usage, "fault rates are probabilities in [0, 1]");
   const TlsRecordOptions& rec = s.opt.tls_records;
   // 512 is the smallest record OpenSSL's max_fragment_length knows; 16 KiB the largest TLS allows.
   if (rec.small_record < 512 || rec.small_record > 16384)
-    throw Error(Errc::usage, "serve: the small TLS record size must be in [512, 16384] bytes");
+    throw Error(Errc::usage, "the small TLS record size must be in [512, 16384] bytes");
   s.ep = parse_endpoint(s.opt.listen);
   s.files = std::make_unique<FileService>(s.opt.root, s.stats);
   s.tls = make_tls_context(s.opt);

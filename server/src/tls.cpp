@@ -45,7 +45,7 @@ std::unique_ptr<TlsContext> make_tls_context(const Options& opt) {
 
   if (!opt.cert_file.empty() || !opt.key_file.empty()) {
     if (opt.cert_file.empty() || opt.key_file.empty())
-      throw Error(Errc::usage, "serve: --cert and --key go together");
+      throw Error(Errc::usage, "--cert and --key go together");
     if (SSL_CTX_use_certificate_chain_file(ctx, opt.cert_file.c_str()) != 1)
       throw Error(Errc::invalid_input, "load certificate " + opt.cert_file + ": " + ssl_error_text());
     if (SSL_CTX_use_PrivateKey_file(ctx, opt.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
@@ -69,11 +69,11 @@ std::unique_ptr<TlsContext> make_tls_context(const Options& opt) {
 
   for (const auto& p : opt.protocols) {
     if (p != "h2" && p != "http/1.1")
-      throw Error(Errc::usage, "serve: unknown protocol '" + p + "' in --protocols (h2, http/1.1)");
+      throw Error(Errc::usage, "unknown protocol '" + p + "' in --protocols (h2, http/1.1)");
     tls->alpn.push_back(static_cast<unsigned char>(p.size()));
     tls->alpn.insert(tls->alpn.end(), p.begin(), p.end());
   }
-  if (tls->alpn.empty()) throw Error(Errc::usage, "serve: --protocols is empty");
+  if (tls->alpn.empty()) throw Error(Errc::usage, "--protocols is empty");
   tls->h1_enabled = false;
   for (const auto& p : opt.protocols) tls->h1_enabled |= p == "http/1.1";
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, tls.get());

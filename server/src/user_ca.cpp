@@ -29,18 +29,18 @@ void ensure_private_dir(const std::string& dir) {
     const std::string part = dir.substr(0, at);
     // Parents get the usual 0755 (e.g. ~/.cache); only the last component must be private.
     if (::mkdir(part.c_str(), at == dir.size() ? 0700 : 0755) != 0 && errno != EEXIST)
-      throw_errno("serve: create CA directory " + part);
+      throw_errno("create CA directory " + part);
   }
   struct stat st {};
-  if (::lstat(dir.c_str(), &st) != 0) throw_errno("serve: CA directory " + dir);
-  if (!S_ISDIR(st.st_mode)) throw Error(Errc::invalid_input, "serve: CA directory " + dir + " is not a directory");
+  if (::lstat(dir.c_str(), &st) != 0) throw_errno("CA directory " + dir);
+  if (!S_ISDIR(st.st_mode)) throw Error(Errc::invalid_input, "CA directory " + dir + " is not a directory");
   if (st.st_uid != ::geteuid())
-    throw Error(Errc::invalid_input, "serve: CA directory " + dir + " belongs to another user (uid " +
+    throw Error(Errc::invalid_input, "CA directory " + dir + " belongs to another user (uid " +
                                          std::to_string(st.st_uid) + "); give --ca-dir or --ca-out");
   if (st.st_mode & 077) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
-    throw Error(Errc::invalid_input, "serve: CA directory " + dir + " is open to other users (mode " + mode +
+    throw Error(Errc::invalid_input, "CA directory " + dir + " is open to other users (mode " + mode +
                                          "); chmod 700 it or give --ca-dir");
   }
 }
@@ -90,9 +90,9 @@ GeneratedCert load_or_create_user_ca(const std::string& dir, std::string& ca_fil
   const std::string cert_path = dir + "/ca.pem", key_path = dir + "/ca-key.pem", lock_path = dir + "/.lock";
   // Two servers starting at once must not each store half a CA: load-or-create runs under a lock.
   Fd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!lock) throw_errno("serve: open " + lock_path);
+  if (!lock) throw_errno("open " + lock_path);
   while (::flock(lock.get(), LOCK_EX) != 0)
-    if (errno != EINTR) throw_errno("serve: lock " + lock_path);
+    if (errno != EINTR) throw_errno("lock " + lock_path);
   GeneratedCert g;
   if (!load(cert_path, key_path, g)) {
     g = generate_ca();

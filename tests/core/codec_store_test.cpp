@@ -191,14 +191,21 @@ TEST(LocalStore, VerifyFindsAndRepairsBadChunks) {
   codec.compress(test::random_data(100, 1), other.bytes);
   test::write_file(store.path_of(ids[3]), other.bytes);
   test::write_file(store.path_of(ids[7]), std::vector<std::uint8_t>(50, 1));
-  auto r = verify_store(store, DigestKind::sha512_256, 2, false);
+  auto opts = [](bool repair) {
+    VerifyOptions o;
+    o.digest = DigestKind::sha512_256;
+    o.threads = 2;
+    o.repair = repair;
+    return o;
+  };
+  auto r = verify_store(store, opts(false));
   EXPECT_EQ(r.checked, 20u);
   ASSERT_EQ(r.bad.size(), 2u);
-  r = verify_store(store, DigestKind::sha512_256, 2, true);
+  r = verify_store(store, opts(true));
   EXPECT_EQ(r.removed, 2u);
   EXPECT_FALSE(store.has(ids[3]));
   EXPECT_TRUE(store.has(ids[4]));
-  EXPECT_TRUE(verify_store(store, DigestKind::sha512_256, 2, false).bad.empty());
+  EXPECT_TRUE(verify_store(store, opts(false)).bad.empty());
 }
 
 TEST(LocalStore, PruneKeepsReferencedChunks) {

@@ -35,6 +35,12 @@ struct MakeStats {
 // Chunks `image` into `store` (nullptr: index only) and returns the index.
 Index make_index(const std::string& image, WriteStore* store, const MakeOptions& options, MakeStats* stats = nullptr);
 
+// make_index, then writes the index to `index_path` (temporary name, then rename). Refuses
+// (Errc::usage) before reading anything when `index_path` is the image itself (same device and
+// inode: "./x.img" or a hard link count) or a directory or special file.
+Index make_index_file(const std::string& image, const std::string& index_path, WriteStore* store,
+                      const MakeOptions& options, MakeStats* stats = nullptr);
+
 unsigned default_threads();
 
 }  // namespace chunkbench

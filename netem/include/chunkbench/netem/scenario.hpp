@@ -77,7 +77,8 @@ bool is_preset(const std::string& name);
 
 // Command-line overrides as (key, value) pairs with JSON keys: "delay", "up.rate", "sysctl.tcp_wmem", "server.initcwnd",
 // "queue" ("1000p", "6MB") ... They are merged into the base's JSON and the result re-validated, so a
-// flag and a file field share one parser and one error message.
+// flag and a file field share one parser and one error message; a value a field cannot hold is
+// Errc::usage (it came from the caller's flags).
 Scenario apply_overrides(const Scenario& base, const std::vector<std::pair<std::string, std::string>>& overrides);
 
 // Unit parsers, exposed for the CLI and tests. `field` names the value in error messages.
