@@ -34,7 +34,7 @@ std::string default_cache_dir() {
 std::vector<std::string> take_ab(int& argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
     if (std::strcmp(argv[i], "--ab") != 0) continue;
-    if (i + 2 >= argc) throw Error(Errc::usage, "bench: --ab needs two binaries, BASE_BIN NEW_BIN");
+    if (i + 2 >= argc) throw Error(Errc::usage, "--ab needs two binaries, BASE_BIN NEW_BIN");
     std::vector<std::string> bins = {argv[i + 1], argv[i + 2]};
     for (int k = i; k + 3 < argc; ++k) argv[k] = argv[k + 3];
     argc -= 3;
@@ -81,7 +81,7 @@ int run_bench(int argc, char** argv) {
   if (!a.parse(argc, argv)) return 0;
   const auto& pos = a.positionals();
   if (pos.size() > 1 || (pos.empty() == !a.has("preset")))
-    throw Error(Errc::usage, "bench: give either a MATRIX.json or --preset NAME (see 'chunkbench bench --help')");
+    throw Error(Errc::usage, "give either a MATRIX.json or --preset NAME (see 'chunkbench bench --help')");
   bench::Matrix m = pos.empty() ? bench::preset(a.get("preset")) : bench::load_matrix(pos[0]);
   if (a.has("repetitions")) m.repetitions = static_cast<int>(a.get_int("repetitions", 1, 1, 1000));
 
@@ -95,7 +95,7 @@ int run_bench(int argc, char** argv) {
       if (j.repetition == (o.only_rep < 0 ? 0 : o.only_rep)) std::printf("%s\n", bench::cell_id(j.cell).c_str());
     return 0;
   }
-  if (!a.has("out")) throw Error(Errc::usage, "bench: --out DIR is required");
+  if (!a.has("out")) throw Error(Errc::usage, "--out DIR is required");
   o.out_dir = a.get("out");
   o.cache_dir = a.get("cache", default_cache_dir());
   o.work_dir = a.get("work", fs::is_directory("/dev/shm") ? "/dev/shm/chunkbench-bench-" + std::to_string(getpid())

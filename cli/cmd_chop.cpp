@@ -24,7 +24,7 @@ int run_chop(int argc, char** argv) {
   args.flag("json", 0, "print JSON on stdout");
   if (!args.parse(argc, argv)) return 0;
   args.expect_positionals({"INDEX", "IMAGE"});
-  if (!args.has("store")) throw Error(Errc::usage, "chop: give the store with -s");
+  if (!args.has("store")) throw Error(Errc::usage, "give the store with -s");
   StoreOptions so = store_options(args);
   so.create = true;
   so.http.in_flight = static_cast<unsigned>(args.get_int("concurrency", 64, 1, 4096));

@@ -29,7 +29,7 @@ int run_prune(int argc, char** argv) {
   args.flag("json", 0, "print JSON on stdout");
   if (!args.parse(argc, argv)) return 0;
   args.expect_positionals({});
-  if (!args.has("bucket")) throw Error(Errc::usage, "prune: give --bucket");
+  if (!args.has("bucket")) throw Error(Errc::usage, "give --bucket");
   auto client = open_s3_client(args.get("bucket"), args);
   const std::string store_dir = args.get("store-dir", "sysupdate/store");
   S3Store store(client->at(client->endpoint().prefix + store_dir));

@@ -30,7 +30,7 @@ int run_update(int argc, char** argv) {
   if (!args.parse(argc, argv)) return 0;
   args.expect_positionals({});
   if (!args.has("url") || !args.has("keyring") || !args.has("output-dir") || !args.has("store"))
-    throw Error(Errc::usage, "update: give --url, --keyring, -s and --output-dir");
+    throw Error(Errc::usage, "give --url, --keyring, -s and --output-dir");
   publish::UpdateSpec spec;
   spec.url = args.get("url");
   spec.keyring = args.get("keyring");

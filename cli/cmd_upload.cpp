@@ -21,7 +21,7 @@ int run_upload(int argc, char** argv) {
   args.flag("json", 0, "print JSON on stdout");
   if (!args.parse(argc, argv)) return 0;
   args.expect_positionals({"TREE"});
-  if (!args.has("to")) throw Error(Errc::usage, "upload: give the destination with --to");
+  if (!args.has("to")) throw Error(Errc::usage, "give the destination with --to");
   auto client = open_s3_client(args.get("to"), args);
   publish::UploadOptions o;
   const bool json = args.has("json");

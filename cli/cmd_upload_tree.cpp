@@ -30,8 +30,8 @@ int run_upload_tree(int argc, char** argv) {
   args.flag("no-legacy-caibx", 0, "do not add the X_root-x86-64.erofs.caibx copy for old clients");
   args.flag("json", 0, "print JSON on stdout");
   if (!args.parse(argc, argv)) return 0;
-  if (!args.has("edition") || !args.has("out")) throw Error(Errc::usage, "upload-tree: give --edition and --out");
-  if (args.positionals().empty()) throw Error(Errc::usage, "upload-tree: give the release files");
+  if (!args.has("edition") || !args.has("out")) throw Error(Errc::usage, "give --edition and --out");
+  if (args.positionals().empty()) throw Error(Errc::usage, "give the release files");
 
   publish::UploadTreeSpec spec;
   spec.tree = args.get("out");

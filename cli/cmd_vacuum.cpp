@@ -31,7 +31,7 @@ int run_vacuum(int argc, char** argv) {
   args.flag("json", 0, "print JSON on stdout");
   if (!args.parse(argc, argv)) return 0;
   args.expect_positionals({});
-  if (!args.has("bucket") || !args.has("edition")) throw Error(Errc::usage, "vacuum: give --bucket and --edition");
+  if (!args.has("bucket") || !args.has("edition")) throw Error(Errc::usage, "give --bucket and --edition");
   auto client = open_s3_client(args.get("bucket"), args);
 
   publish::VacuumSpec spec;
